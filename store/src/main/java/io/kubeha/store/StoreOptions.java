@@ -1,0 +1,39 @@
+package io.kubeha.store;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings common to every store.
+ *
+ * @param requestTimeout   a read or write that has not completed by then fails {@link StoreException.Unavailable}
+ * @param fsync            embedded store: flush every commit to disk before acknowledging it (as etcd does);
+ *                         off, an acknowledged write still survives the process being killed, not the machine
+ * @param progressInterval how often an idle watch reports progress
+ */
+public record StoreOptions(Duration requestTimeout, boolean fsync, Duration progressInterval) {
+    public static final StoreOptions DEFAULTS = new StoreOptions(Duration.ofSeconds(5), true, Duration.ofSeconds(5));
+
+    public StoreOptions {
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(progressInterval, "progressInterval");
+        if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("requestTimeout must be positive, was " + requestTimeout);
+        }
+        if (progressInterval.isNegative() || progressInterval.isZero()) {
+            throw new IllegalArgumentException("progressInterval must be positive, was " + progressInterval);
+        }
+    }
+
+    public StoreOptions withRequestTimeout(Duration timeout) {
+        return new StoreOptions(timeout, fsync, progressInterval);
+    }
+
+    public StoreOptions withFsync(boolean fsync) {
+        return new StoreOptions(requestTimeout, fsync, progressInterval);
+    }
+
+    public StoreOptions withProgressInterval(Duration interval) {
+        return new StoreOptions(requestTimeout, fsync, interval);
+    }
+}
