@@ -35,7 +35,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * The default store: in this process, durable in a data directory, nothing to install.
  *
- * <p>Shape (etcd's mvcc, on a library instead of bbolt): every change is a record in the {@link Backend}
+ * <p>Shape (etcd's mvcc, on H2 MVStore instead of bbolt): every change is a record in the {@link Backend}
  * keyed by its revision; {@link KeyIndex} maps each key to its records; one writer thread applies
  * transactions in order, group-commits whatever queued up meanwhile in one backend commit (one fsync for
  * many writes), and only then acknowledges them, makes them visible to readers and hands them to watches.
@@ -71,7 +71,7 @@ public final class EmbeddedStore implements Store {
 
     /** Opens (or creates) the embedded store in {@code dir}. */
     public static Store open(Path dir, StoreOptions options) {
-        return new EmbeddedStore(new LmdbBackend(dir, options.fsync(), LmdbBackend.DEFAULT_MAP_SIZE), options);
+        return new EmbeddedStore(new MvStoreBackend(dir.toAbsolutePath(), options.fsync()), options);
     }
 
     EmbeddedStore(Backend backend, StoreOptions options) {

@@ -23,7 +23,8 @@ import java.util.concurrent.Semaphore;
 /**
  * The backend on LMDB: a copy-on-write B+tree in one memory-mapped file, the design etcd's bbolt copies.
  * A commit is atomic and, with fsync on (the default), flushed before it returns; a process killed at any
- * moment leaves the last commit intact. Chosen over SQLite and H2 MVStore by measurement (BENCHMARKS.md).
+ * moment leaves the last commit intact. Measured against MVStore (the one kubeha ships) and SQLite for
+ * BENCHMARKS.md.
  */
 final class LmdbBackend implements Backend {
     /** Address space reserved for the data file; the file itself grows only as data is written. */
@@ -75,8 +76,20 @@ final class LmdbBackend implements Backend {
 
     @Override
     public void append(List<Entry> records) {
+        // one direct buffer for the whole batch: allocating direct memory per record costs more than the put
+        int total = 0;
+        for (Entry e : records) total += Math.max(1, e.data().length);
+        ByteBuffer keys = ByteBuffer.allocateDirect(8 * records.size());
+        ByteBuffer values = ByteBuffer.allocateDirect(total);
         try (Txn<ByteBuffer> txn = env.txnWrite()) {
-            for (Entry e : records) log.put(txn, idKey(e.id()), direct(e.data()));
+            for (Entry e : records) {
+                ByteBuffer k = keys.slice(keys.position(), 8).putLong(0, e.id());
+                keys.position(keys.position() + 8);
+                int len = Math.max(1, e.data().length);
+                ByteBuffer v = values.slice(values.position(), len).put(0, e.data()).limit(e.data().length);
+                values.position(values.position() + len);
+                log.put(txn, k, v);
+            }
             txn.commit();
         } catch (Env.MapFullException e) {
             throw new StoreException.Unavailable("the embedded store in " + dir + " is full (" + (env.info().mapSize >> 20)
@@ -90,8 +103,9 @@ final class LmdbBackend implements Backend {
     public <T> T read(ReadWork<T> work) {
         readers.acquireUninterruptibly();
         try (Txn<ByteBuffer> txn = env.txnRead()) {
+            ByteBuffer key = ByteBuffer.allocateDirect(8); // reused for every get of this read
             return work.run(id -> {
-                ByteBuffer v = log.get(txn, idKey(id));
+                ByteBuffer v = log.get(txn, key.putLong(0, id));
                 return v == null ? null : bytes(v);
             });
         } finally {

@@ -1,0 +1,58 @@
+package io.kubeha.cli;
+
+import io.kubeha.apiserver.ApiServer;
+import io.kubeha.store.Compactor;
+import io.kubeha.store.Store;
+import io.kubeha.store.StoreOptions;
+import io.kubeha.store.Stores;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "Runs a control-plane server: the API server over the cluster store.")
+final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--data-dir", description = "Where this server keeps its state (default: ${DEFAULT-VALUE}).",
+            defaultValue = "${sys:user.home}/.kubeha/server")
+    Path dataDir;
+
+    @Option(names = "--store", paramLabel = "URI",
+            description = "embedded:DIR or etcd:http://HOST:PORT,... (default: embedded in DATA_DIR/store).")
+    String store;
+
+    @Option(names = "--bind", paramLabel = "ADDR:PORT", defaultValue = "127.0.0.1:6443",
+            description = "Address to serve on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--compaction-interval", defaultValue = "5m",
+            description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
+    String compactionInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        InetSocketAddress address = Args.hostPort("--bind", bind);
+        Duration interval = Args.duration("--compaction-interval", compactionInterval);
+        Files.createDirectories(dataDir);
+        String uri = store != null ? store : "embedded:" + dataDir.resolve("store");
+        System.err.println("kubeha server: opening store " + uri + " ...");
+        CountDownLatch stop = new CountDownLatch(1);
+        try (Store s = Stores.open(uri, StoreOptions.DEFAULTS);
+             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+             Compactor compactor = new Compactor(s, interval, scheduler);
+             ApiServer api = new ApiServer(s, address).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            System.err.println("kubeha server: serving on http://" + api.address().getHostString() + ":"
+                    + api.address().getPort() + " (store " + s.describe() + ", revision " + s.currentRevision() + ")");
+            stop.await();
+        }
+        return 0;
+    }
+}

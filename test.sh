@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages: etcd, Maven), then runs the whole test suite,
+# scenario tests included. Run as root on a fresh machine: ./test.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+cd "$ROOT"
+. scripts/jdk.sh
+
+missing=()
+command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]} ..."
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: installing packages needs root; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+kubeha_find_jdk
+echo "test.sh: JDK $KUBEHA_JAVA_HOME, etcd $(etcd --version 2>/dev/null | head -1 || echo missing)"
+export JAVA_HOME="$KUBEHA_JAVA_HOME"
+
+exec mvn -B -ntp verify "$@"
