@@ -128,14 +128,18 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** The etcd binary: the first {@code etcd} on PATH, else /usr/bin/etcd; fails when there is none. */
     static Path findEtcd() {
-        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+        return findEtcd(Optional.ofNullable(System.getenv("PATH")).orElse(""), Path.of("/usr/bin/etcd"));
+    }
+
+    static Path findEtcd(String searchPath, Path fallback) {
         return Stream.concat(
-                        Stream.of(path.split(File.pathSeparator)).filter(s -> !s.isBlank()).map(s -> Path.of(s, "etcd")),
-                        Stream.of(Path.of("/usr/bin/etcd")))
+                        Stream.of(searchPath.split(File.pathSeparator)).filter(s -> !s.isBlank())
+                                .map(s -> Path.of(s, "etcd")),
+                        Stream.of(fallback))
                 .filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
                 .findFirst()
-                .orElseThrow(() -> new IllegalStateException(
-                        "no etcd binary on PATH or at /usr/bin/etcd; the etcd tests need a real etcd: " + INSTALL_HINT));
+                .orElseThrow(() -> new IllegalStateException("no etcd binary on PATH or at " + fallback
+                        + "; the etcd tests need a real etcd, " + INSTALL_HINT));
     }
 
     public int size() {
