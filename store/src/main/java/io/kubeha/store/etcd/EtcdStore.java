@@ -277,7 +277,7 @@ public final class EtcdStore implements Store {
                 .map(e -> client.getMaintenanceClient().statusMember(e.toString())
                         .thenApply(s -> e + " up (" + describe(s) + ")")
                         .exceptionally(t -> e + " unreachable (" + EtcdErrors.messages(EtcdErrors.unwrap(t)) + ")")
-                        .completeOnTimeout(e + " did not answer within " + budget, budget.toNanos(),
+                        .completeOnTimeout(e + " unreachable (no answer within " + budget + ")", budget.toNanos(),
                                 TimeUnit.NANOSECONDS))
                 .toList();
         return answers.stream().map(CompletableFuture::join).collect(Collectors.joining("; "));

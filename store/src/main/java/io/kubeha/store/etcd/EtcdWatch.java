@@ -179,7 +179,7 @@ final class EtcdWatch implements Watch {
                         + EtcdErrors.messages(failure), failure));
                 return;
             }
-            log.debug("watch of {} on {} broke after revision {} ({}); resuming in {}", prefix, where, lastRevision,
+            log.info("watch of {} on {} broke after revision {} ({}); resuming in {}", prefix, where, lastRevision,
                     failure == null ? "stream ended" : EtcdErrors.messages(failure), retryDelay);
         } finally {
             lock.unlock();
