@@ -56,14 +56,16 @@ import java.util.stream.Collectors;
  * <p>Progress marks: {@link Watch#requestProgress()} asks etcd directly. Periodic marks for idle watches come
  * from etcd itself, as often as its {@code --experimental-watch-progress-notify-interval} says (10 minutes by
  * default), not from {@link StoreOptions#progressInterval()}: etcd sends those only to watches that are
- * caught up, whereas a requested mark from etcd before 3.4.25 / 3.5.8 may run ahead of a watch still
- * replaying history, so this class does not request marks on a timer.
+ * caught up, whereas a requested mark from etcd releases without the fix for etcd issue #15220 (such as the
+ * 3.4.23 this is tested with) carries the store's revision even to a watch still replaying older history,
+ * so this class does not request marks on a timer.
  */
 public final class EtcdStore implements Store {
     /** Larger than any range the API server reads in one page; gRPC's default of 4 MiB is not. */
     private static final int MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
     /** Some key to read when only the header revision is wanted (etcd has no empty key). */
     private static final ByteSequence ANY_KEY = ByteSequence.from(new byte[] {0});
+    private static final GetOption COUNT_ONLY = GetOption.builder().withCountOnly(true).build();
 
     private final List<URI> endpoints;
     private final Duration timeout;
@@ -103,6 +105,12 @@ public final class EtcdStore implements Store {
      */
     public static Store open(List<URI> endpoints, StoreOptions options) {
         if (endpoints.isEmpty()) throw new IllegalArgumentException("no etcd endpoints given");
+        for (URI e : endpoints) {
+            // no TLS settings are wired through: an https endpoint would be spoken to in plain text and fail
+            if (!"http".equals(e.getScheme())) {
+                throw new IllegalArgumentException("etcd endpoint " + e + ": only http:// endpoints are supported");
+            }
+        }
         return new EtcdStore(endpoints, options);
     }
 
@@ -141,8 +149,7 @@ public final class EtcdStore implements Store {
 
     @Override
     public long currentRevision() {
-        GetOption countOnly = GetOption.builder().withCountOnly(true).build();
-        return await("read the revision", 0, () -> kv.get(ANY_KEY, countOnly)).getHeader().getRevision();
+        return await("read the revision", 0, () -> kv.get(ANY_KEY, COUNT_ONLY)).getHeader().getRevision();
     }
 
     // ---- writes ----
@@ -226,10 +233,11 @@ public final class EtcdStore implements Store {
         checkOpen();
         // etcd would say so only after the watch started (and after watch() returned): ask up front, so a
         // caller learns at once. A range at a revision fails Compacted exactly when a watch from it would.
+        long deadline = System.nanoTime() + timeout.toNanos();
         long first = afterRevision + 1;
         try {
             await("check revision " + first, first,
-                    () -> kv.get(ANY_KEY, GetOption.builder().withRevision(first).withCountOnly(true).build()));
+                    () -> kv.get(ANY_KEY, GetOption.builder().withRevision(first).withCountOnly(true).build()), deadline);
         } catch (StoreException.Invalid future) {
             // a watch may start at a revision that is yet to come
         }
@@ -237,7 +245,7 @@ public final class EtcdStore implements Store {
         watches.add(watch);
         watch.start();
         try {
-            watch.started.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            watch.started.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
             watch.close();
             throw unavailable("watch " + prefix, "did not set up the watch within " + timeout, e);
@@ -253,10 +261,14 @@ public final class EtcdStore implements Store {
 
     @Override
     public Health health() {
+        if (closed) return Health.failing("the store " + describe() + " is closed");
         try {
-            long revision = currentRevision(); // a linearizable read: proves a leader and a quorum
-            List<AlarmMember> alarms = await("list alarms", 0, () -> client.getMaintenanceClient().listAlarms())
-                    .getAlarms();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            // a linearizable read proves a leader and a quorum
+            long revision = await("read the revision", 0, () -> kv.get(ANY_KEY, COUNT_ONLY), deadline)
+                    .getHeader().getRevision();
+            List<AlarmMember> alarms = await("list alarms", 0, () -> client.getMaintenanceClient().listAlarms(),
+                    deadline).getAlarms();
             if (!alarms.isEmpty()) {
                 return Health.failing("etcd " + where + " raised alarms " + alarms.stream()
                         .map(a -> a.getAlarmType() + " on member " + Long.toHexString(a.getMemberId()))
@@ -274,13 +286,21 @@ public final class EtcdStore implements Store {
      */
     private String memberStatus(Duration budget) {
         List<CompletableFuture<String>> answers = endpoints.stream()
-                .map(e -> client.getMaintenanceClient().statusMember(e.toString())
+                .map(e -> status(e)
                         .thenApply(s -> e + " up (" + describe(s) + ")")
                         .exceptionally(t -> e + " unreachable (" + EtcdErrors.messages(EtcdErrors.unwrap(t)) + ")")
                         .completeOnTimeout(e + " unreachable (no answer within " + budget + ")", budget.toNanos(),
                                 TimeUnit.NANOSECONDS))
                 .toList();
         return answers.stream().map(CompletableFuture::join).collect(Collectors.joining("; "));
+    }
+
+    private CompletableFuture<StatusResponse> status(URI endpoint) {
+        try {
+            return client.getMaintenanceClient().statusMember(endpoint.toString());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private static String describe(StatusResponse s) {
@@ -295,7 +315,7 @@ public final class EtcdStore implements Store {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) return;
         closed = true;
         // a watch still open learns why it ends rather than going silent
@@ -321,20 +341,25 @@ public final class EtcdStore implements Store {
      * call reads at (0 for the latest), for reporting a compacted or future one.
      */
     private <T> T await(String operation, long revision, Supplier<CompletableFuture<T>> call) {
+        return await(operation, revision, call, System.nanoTime() + timeout.toNanos());
+    }
+
+    /** As above, within a deadline ({@link System#nanoTime()}) shared with the rest of one store call. */
+    private <T> T await(String operation, long revision, Supplier<CompletableFuture<T>> call, long deadline) {
         checkOpen();
         CompletableFuture<T> future;
         try {
             future = call.get();
         } catch (RuntimeException e) {
-            throw failure(operation, revision, e);
+            throw failure(operation, revision, e, deadline);
         }
         try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return future.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
             throw unavailable(operation, "did not answer within " + timeout, e);
         } catch (ExecutionException e) {
-            throw failure(operation, revision, e.getCause());
+            throw failure(operation, revision, e.getCause(), deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.cancel(true);
@@ -342,10 +367,10 @@ public final class EtcdStore implements Store {
         }
     }
 
-    private StoreException failure(String operation, long revision, Throwable cause) {
+    private StoreException failure(String operation, long revision, Throwable cause, long deadline) {
         Throwable t = EtcdErrors.unwrap(cause);
         return switch (EtcdErrors.classify(t)) {
-            case COMPACTED -> new StoreException.Compacted(revision, compactRevision(revision));
+            case COMPACTED -> new StoreException.Compacted(revision, compactRevision(revision, deadline));
             case FUTURE_REVISION -> new StoreException.Invalid("revision " + revision
                     + " is in the future: etcd " + where + " has not reached it yet", t);
             case TOO_LARGE -> new StoreException.Invalid(operation + " is larger than etcd accepts (its"
@@ -362,10 +387,10 @@ public final class EtcdStore implements Store {
 
     /**
      * The revision etcd compacted at, after a read older than it failed. etcd's error does not carry it but a
-     * watch from revision 1 is cancelled with it; if that does not answer in time, the compaction revision is
-     * at least the one after the revision that failed.
+     * watch from revision 1 is cancelled with it; if that does not answer by the deadline (the request
+     * timeout of the call that failed), the compaction revision is at least the one after the revision that failed.
      */
-    private long compactRevision(long failedRevision) {
+    private long compactRevision(long failedRevision, long deadline) {
         CompletableFuture<Long> found = new CompletableFuture<>();
         Watcher probe = null;
         try {
@@ -373,7 +398,7 @@ public final class EtcdStore implements Store {
                     io.etcd.jetcd.Watch.listener(r -> { }, e -> {
                         if (EtcdErrors.unwrap(e) instanceof CompactedException c) found.complete(c.getCompactedRevision());
                     }));
-            return found.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return found.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failedRevision + 1;
