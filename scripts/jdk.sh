@@ -1,4 +1,4 @@
-# Sourced by ./kubeha and ./test.sh: finds a JDK >= 21 and sets KUBEHA_JAVA_HOME, or explains what to install.
+# Sourced by ./kubeha and ./test.sh: finds a JDK >= 21 and sets KUBEHA_JAVA_HOME (and KUBEHA_JAVA_MAJOR), or explains what to install.
 kubeha_java_major() {
   # prints the feature version of the java binary $1 (17, 21, 25, ...), or nothing
   "$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
@@ -16,6 +16,7 @@ kubeha_find_jdk() {
       major=$(kubeha_java_major "$c/bin/java")
       if [ -n "$major" ] && [ "$major" -ge 21 ] 2>/dev/null; then
         KUBEHA_JAVA_HOME="$c"
+        KUBEHA_JAVA_MAJOR="$major"
         return 0
       fi
     fi
