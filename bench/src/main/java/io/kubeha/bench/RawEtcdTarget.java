@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 
@@ -46,7 +47,7 @@ public final class RawEtcdTarget implements BenchTarget {
 
     @Override
     public void put(String key, byte[] value) {
-        await(kv.put(bs(key), ByteSequence.from(value)));
+        await(kv.put(bs(key), ByteSequence.from(value), PutOption.builder().withPrevKV().build()));
     }
 
     @Override

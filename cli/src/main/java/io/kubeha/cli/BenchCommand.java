@@ -48,6 +48,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--no-fsync", description = "Embedded store without fsync per commit (survives kill -9, not power loss).")
         boolean noFsync;
 
+        @Option(names = "--rounds", defaultValue = "1",
+                description = "Run every store this many times (in rotating order) and report medians (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
         @Option(names = "--puts", defaultValue = "10000") int puts;
         @Option(names = "--gets", defaultValue = "20000") int gets;
         @Option(names = "--ranges", defaultValue = "300") int ranges;
@@ -79,8 +83,11 @@ final class BenchCommand implements Runnable {
                         endpoints = cluster.clientEndpoints();
                     }
                 }
-                for (String s : stores) {
-                    System.err.println("bench: " + s + " ...");
+                if (rounds < 1) throw new Main.UserError("--rounds must be at least 1");
+                List<String> order = new ArrayList<>(stores);
+                for (int round = 1; round <= rounds; round++) {
+                  for (String s : order) {
+                    System.err.println("bench: round " + round + "/" + rounds + ": " + s + " ...");
                     BenchTarget target = switch (s) {
                         case "embedded" -> {
                             Path dir = dataDir;
@@ -95,14 +102,21 @@ final class BenchCommand implements Runnable {
                     try (target) {
                         results.addAll(bench.run(target));
                     }
+                    if (tmp != null) {
+                        deleteTree(tmp);
+                        tmp = null;
+                    }
+                  }
+                  java.util.Collections.rotate(order, 1); // no store always runs first
                 }
             } finally {
                 if (cluster != null) cluster.close();
                 if (tmp != null) deleteTree(tmp);
             }
             System.out.println(Machine.describe());
-            System.out.printf("Each phase: %d virtual threads, %d-byte values.%n%n", concurrency, valueBytes);
-            System.out.print(StoreBench.table(results));
+            System.out.printf("Medians of %d round(s); each phase: %d virtual threads, %d-byte values.%n%n", rounds,
+                    concurrency, valueBytes);
+            System.out.print(StoreBench.table(StoreBench.medians(results)));
             return 0;
         }
     }

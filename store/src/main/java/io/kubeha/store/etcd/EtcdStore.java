@@ -164,6 +164,14 @@ public final class EtcdStore implements Store {
         return new TxnResult(r.isSucceeded(), revision, results(r.isSucceeded() ? txn.then() : txn.orElse(), r, revision));
     }
 
+    /** An unconditional write is etcd's plain Put RPC, not a transaction: what an etcd user would send. */
+    @Override
+    public KeyValue put(String key, byte[] value) {
+        PutResponse r = await("put " + key, 0, () -> kv.put(Keys.bytes(key), ByteSequence.from(value),
+                PutOption.builder().withPrevKV().build()));
+        return written(key, value, r, r.getHeader().getRevision());
+    }
+
     private static Cmp cmp(Compare c) {
         return switch (c) {
             // a missing key has mod_revision 0 in etcd's comparison, so 0 tests for absence as the store defines
@@ -195,11 +203,8 @@ public final class EtcdStore implements Store {
             out.add(switch (op) {
                 case Op.Put p -> {
                     PutResponse put = puts.next();
-                    KeyValue prev = put.hasPrevKv() ? Keys.keyValue(put.getPrevKv()) : null;
-                    // etcd returns no new key value for a put: it is fully known from the old one and the revision
-                    KeyValue now = new KeyValue(p.key(), p.value(), prev != null ? prev.createRevision() : revision,
-                            revision, prev != null ? prev.version() + 1 : 1);
-                    yield new TxnResult.OpResult.Put(now, prev);
+                    yield new TxnResult.OpResult.Put(written(p.key(), p.value(), put, revision),
+                            put.hasPrevKv() ? Keys.keyValue(put.getPrevKv()) : null);
                 }
                 case Op.Delete d -> {
                     List<io.etcd.jetcd.KeyValue> prev = deletes.next().getPrevKvs();
@@ -212,6 +217,13 @@ public final class EtcdStore implements Store {
             });
         }
         return out;
+    }
+
+    /** etcd returns no new key value for a put: it is fully known from the old one and the revision. */
+    private static KeyValue written(String key, byte[] value, PutResponse put, long revision) {
+        KeyValue prev = put.hasPrevKv() ? Keys.keyValue(put.getPrevKv()) : null;
+        return new KeyValue(key, value, prev != null ? prev.createRevision() : revision, revision,
+                prev != null ? prev.version() + 1 : 1);
     }
 
     @Override
