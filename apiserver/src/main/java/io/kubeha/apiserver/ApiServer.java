@@ -1,43 +1,53 @@
 package io.kubeha.apiserver;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.kubeha.store.Health;
+import io.kubeha.apiserver.http.Handlers;
+import io.kubeha.apiserver.registry.Resources;
+import io.kubeha.apiserver.storage.WatchCache;
 import io.kubeha.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The API server process's HTTP front. So far it serves what a load balancer and an operator probe:
- * {@code /healthz}, {@code /livez}, {@code /readyz} (ready only while the store is healthy) and
- * {@code /version}; the Kubernetes resource API is the next piece of work (see the API server issue).
+ * The API server: the Kubernetes REST API over the store, the only component that touches it. Every other
+ * component (controllers, scheduler, node agents, kubectl) is its client. Several API servers over one etcd
+ * are one cluster: each keeps its own watch caches, and the store's compare-and-swap keeps them consistent.
  */
 public final class ApiServer implements AutoCloseable {
-    public static final String GIT_VERSION = "v1.33.0-kubeha";
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
-    private final Store store;
     private final HttpServer http;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final List<WatchCache> caches;
+    private final Handlers handlers;
 
     public ApiServer(Store store, InetSocketAddress bind) throws IOException {
-        this.store = store;
-        this.http = HttpServer.create(bind, 1024);
-        http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        http.createContext("/healthz", ex -> health(ex, false));
-        http.createContext("/livez", ex -> health(ex, false));
-        http.createContext("/readyz", ex -> health(ex, true));
-        http.createContext("/version", this::version);
-        http.createContext("/", ex -> send(ex, 404, "application/json", """
-                {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",\
-                "message":"the server could not find the requested resource","reason":"NotFound","code":404}
-                """));
+        this(store, bind, Clock.systemUTC());
     }
 
+    public ApiServer(Store store, InetSocketAddress bind, Clock clock) throws IOException {
+        Resources resources = Resources.builtIn();
+        this.http = HttpServer.create(bind, 1024);
+        String address = http.getAddress().getHostString() + ":" + http.getAddress().getPort();
+        this.handlers = new Handlers(resources, store, clock);
+        this.caches = handlers.caches();
+        http.setExecutor(executor);
+        http.createContext("/", handlers.router(resources, store, address));
+    }
+
+    /** Starts the watch caches, creates the namespaces every cluster has, and starts serving. */
     public ApiServer start() {
+        caches.forEach(WatchCache::start);
+        handlers.bootstrap();
         http.start();
+        log.info("API server serving on {}", address());
         return this;
     }
 
@@ -45,35 +55,10 @@ public final class ApiServer implements AutoCloseable {
         return http.getAddress();
     }
 
-    private void health(HttpExchange ex, boolean needStore) throws IOException {
-        if (needStore) {
-            Health h = store.health();
-            if (!h.healthy()) {
-                send(ex, 503, "text/plain", "[-]store failed: " + h.detail() + "\nreadyz check failed\n");
-                return;
-            }
-        }
-        send(ex, 200, "text/plain", "ok");
-    }
-
-    private void version(HttpExchange ex) throws IOException {
-        send(ex, 200, "application/json", """
-                {"major":"1","minor":"33","gitVersion":"%s","platform":"%s/%s","goVersion":"java%s"}
-                """.formatted(GIT_VERSION, System.getProperty("os.name").toLowerCase(), System.getProperty("os.arch"),
-                Runtime.version().feature()));
-    }
-
-    private static void send(HttpExchange ex, int code, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
     @Override
     public void close() {
         http.stop(0);
+        caches.forEach(WatchCache::close);
+        executor.shutdownNow();
     }
 }

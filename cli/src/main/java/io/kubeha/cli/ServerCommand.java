@@ -49,8 +49,11 @@ final class ServerCommand implements Callable<Integer> {
              Compactor compactor = new Compactor(s, interval, scheduler);
              ApiServer api = new ApiServer(s, address).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            System.err.println("kubeha server: serving on http://" + api.address().getHostString() + ":"
-                    + api.address().getPort() + " (store " + s.describe() + ", revision " + s.currentRevision() + ")");
+            String url = "http://" + api.address().getHostString() + ":" + api.address().getPort();
+            Path kubeconfig = Kubeconfig.write(dataDir.resolve("admin.kubeconfig"), url);
+            System.err.println("kubeha server: serving on " + url + " (store " + s.describe() + ", revision "
+                    + s.currentRevision() + ")");
+            System.err.println("kubeha server: kubectl --kubeconfig " + kubeconfig + " get namespaces");
             stop.await();
         }
         return 0;

@@ -1,0 +1,164 @@
+package io.kubeha.apiserver.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.kubeha.apiserver.api.ApiException;
+import io.kubeha.apiserver.api.Json;
+import io.kubeha.apiserver.registry.ResourceType;
+import io.kubeha.apiserver.registry.Resources;
+import io.kubeha.store.Health;
+import io.kubeha.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routes every HTTP request: health and version, discovery, and the resource API
+ * ({@code /api/v1/...}, {@code /apis/GROUP/VERSION/...}). Every failure leaves as a Status; nothing else
+ * (no stack trace, no 500 for a client's mistake) reaches the client.
+ */
+public final class ApiRouter implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(ApiRouter.class);
+
+    private final Resources resources;
+    private final Map<ResourceType, ResourceHandler> handlers;
+    private final Discovery discovery;
+    private final Store store;
+    private final String serverAddress;
+    private final Subresources subresources;
+
+    ApiRouter(Resources resources, Map<ResourceType, ResourceHandler> handlers, Store store, String serverAddress) {
+        this.resources = resources;
+        this.handlers = handlers;
+        this.discovery = new Discovery(resources);
+        this.store = store;
+        this.serverAddress = serverAddress;
+        this.subresources = new Subresources(handlers);
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        Request req = new Request(exchange);
+        try {
+            route(req);
+        } catch (ApiException e) {
+            Response.error(req, e);
+        } catch (RuntimeException e) {
+            log.error("{} {} failed", req.method(), req.path(), e);
+            Response.error(req, ApiException.internal(e.toString()));
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private void route(Request req) throws IOException {
+        String path = req.path();
+        switch (path) {
+            case "/healthz", "/livez" -> {
+                Response.text(req.exchange(), 200, "ok");
+                return;
+            }
+            case "/readyz" -> {
+                Health h = store.health();
+                if (h.healthy()) Response.text(req.exchange(), 200, "ok");
+                else Response.text(req.exchange(), 500, "[-]etcd failed: " + h.detail() + "\nreadyz check failed\n");
+                return;
+            }
+            case "/version" -> {
+                ObjectNode v = Json.object();
+                v.put("major", "1");
+                v.put("minor", "33");
+                v.put("gitVersion", "v1.33.0-kubeha");
+                v.put("gitCommit", "");
+                v.put("gitTreeState", "clean");
+                v.put("buildDate", "");
+                v.put("goVersion", "java" + Runtime.version().feature());
+                v.put("compiler", "javac");
+                v.put("platform", System.getProperty("os.name").toLowerCase() + "/" + ("amd64".equals(System.getProperty("os.arch")) ? "amd64" : System.getProperty("os.arch")));
+                Response.object(req, 200, v);
+                return;
+            }
+            case "/api", "/api/" -> {
+                Response.object(req, 200, discovery.apiVersions(serverAddress));
+                return;
+            }
+            case "/apis", "/apis/" -> {
+                Response.object(req, 200, discovery.groupList());
+                return;
+            }
+            default -> { }
+        }
+        List<String> parts = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+        if (parts.size() >= 2 && parts.get(0).equals("api")) {
+            resource(req, "", parts.get(1), parts.subList(2, parts.size()));
+            return;
+        }
+        if (parts.size() >= 2 && parts.get(0).equals("apis")) {
+            if (parts.size() == 2) {
+                ObjectNode g = discovery.group(parts.get(1));
+                if (g == null) throw notFound();
+                Response.object(req, 200, g);
+                return;
+            }
+            resource(req, parts.get(1), parts.get(2), parts.subList(3, parts.size()));
+            return;
+        }
+        throw notFound();
+    }
+
+    private static ApiException notFound() {
+        return new ApiException(404, "NotFound", "the server could not find the requested resource", null);
+    }
+
+    private void resource(Request req, String group, String version, List<String> rest) throws IOException {
+        if (rest.isEmpty()) {
+            ObjectNode list = discovery.resourceList(group, version);
+            if (list == null) throw notFound();
+            Response.object(req, 200, list);
+            return;
+        }
+        RequestInfo info = RequestInfo.parse(group, version, rest);
+        if (info == null) throw notFound();
+        ResourceType type = resources.find(group, version, info.resource()).orElseThrow(ApiRouter::notFound);
+        ResourceHandler h = handlers.get(type);
+        String ns = info.namespace();
+        if (type.namespaced() && ns == null && info.name() != null) throw notFound();
+        if (!type.namespaced() && ns != null && !type.resource().equals("namespaces")) throw notFound();
+        String method = req.method();
+        if (info.subresource() != null) {
+            if (!type.has(info.subresource())) throw notFound();
+            subresources.handle(req, h, info, method);
+            return;
+        }
+        switch (method) {
+            case "GET" -> {
+                if (info.name() != null) Response.object(req, 200, h.get(ns, info.name()));
+                else if (req.flag("watch")) h.watch(req, ns, ResourceHandler.jsonEvents());
+                else Response.object(req, 200, h.list(req, ns));
+            }
+            case "POST" -> {
+                if (info.name() != null) throw ApiException.methodNotSupported(type.group(), type.resource(), "create");
+                if (type.namespaced() && ns == null) throw notFound();
+                Response.object(req, 201, h.create(req, ns));
+            }
+            case "PUT" -> {
+                if (info.name() == null) throw ApiException.methodNotSupported(type.group(), type.resource(), "update");
+                Response.object(req, 200, h.update(req, ns, info.name(), null));
+            }
+            case "PATCH" -> {
+                if (info.name() == null) throw ApiException.methodNotSupported(type.group(), type.resource(), "patch");
+                Response.object(req, 200, subresources.patch(req, h, ns, info.name(), null));
+            }
+            case "DELETE" -> {
+                if (info.name() != null) Response.object(req, 200, h.delete(req, ns, info.name()));
+                else Response.object(req, 200, h.deleteCollection(req, ns));
+            }
+            default -> throw new ApiException(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", null);
+        }
+    }
+}

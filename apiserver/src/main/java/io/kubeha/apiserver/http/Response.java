@@ -1,0 +1,49 @@
+package io.kubeha.apiserver.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.kubeha.apiserver.api.ApiException;
+import io.kubeha.apiserver.api.Json;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** Writes API answers: objects as JSON or YAML (by the Accept header), errors as Status. */
+public final class Response {
+    private Response() {}
+
+    /** True when the client asked for YAML and not JSON. */
+    static boolean wantsYaml(Request req) {
+        String accept = req.header("Accept");
+        return accept != null && accept.contains("application/yaml") && !accept.contains("application/json");
+    }
+
+    public static void object(Request req, int code, Object body) throws IOException {
+        if (wantsYaml(req)) {
+            send(req.exchange(), code, "application/yaml", Json.YAML.writeValueAsBytes(body));
+        } else {
+            send(req.exchange(), code, "application/json", Json.bytes(body));
+        }
+    }
+
+    public static void error(Request req, ApiException e) throws IOException {
+        object(req, e.code(), e.status());
+    }
+
+    public static void text(HttpExchange ex, int code, String body) throws IOException {
+        send(ex, code, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static void send(HttpExchange ex, int code, String type, byte[] bytes) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.getResponseHeaders().set("Cache-Control", "no-cache, private");
+        ex.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        } else {
+            ex.close();
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.kubeha.apiserver.http;
+
+import io.kubeha.apiserver.api.ApiException;
+import io.kubeha.apiserver.api.Json;
+import io.kubeha.apiserver.registry.ResourceType;
+import io.kubeha.apiserver.storage.Obj;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+
+/** PATCH, and the subresources: status, scale, binding, eviction, log, finalize. */
+final class Subresources {
+    private final Map<ResourceType, ResourceHandler> handlers;
+
+    Subresources(Map<ResourceType, ResourceHandler> handlers) {
+        this.handlers = handlers;
+    }
+
+    void handle(Request req, ResourceHandler h, RequestInfo info, String method) throws IOException {
+        String ns = info.namespace();
+        String name = info.name();
+        if (name == null) throw new ApiException(404, "NotFound", "the server could not find the requested resource", null);
+        switch (info.subresource()) {
+            case "status" -> {
+                switch (method) {
+                    case "GET" -> Response.object(req, 200, h.get(ns, name));
+                    case "PUT" -> Response.object(req, 200, h.update(req, ns, name, "status"));
+                    case "PATCH" -> Response.object(req, 200, patch(req, h, ns, name, "status"));
+                    default -> throw ApiException.methodNotSupported(h.type().group(), h.type().resource() + "/status", method);
+                }
+            }
+            case "scale" -> scale(req, h, ns, name, method);
+            case "binding" -> {
+                if (!method.equals("POST")) throw ApiException.methodNotSupported("", "pods/binding", method);
+                Response.object(req, 201, bind(req, h, ns, name));
+            }
+            case "eviction" -> {
+                if (!method.equals("POST")) throw ApiException.methodNotSupported("policy", "pods/eviction", method);
+                h.delete(req, ns, name);
+                Response.object(req, 201, success());
+            }
+            case "log" -> {
+                ObjectNode pod = h.get(ns, name);
+                String node = pod.path("spec").path("nodeName").asString("");
+                if (node.isEmpty()) {
+                    throw ApiException.badRequest("pod " + name + " does not have a host assigned");
+                }
+                throw ApiException.badRequest("logs of pod " + name + " are kept by the node agent on " + node
+                        + ", and this server has no connection to node agents yet");
+            }
+            case "finalize" -> {
+                if (!method.equals("PUT")) throw ApiException.methodNotSupported("", "namespaces/finalize", method);
+                Response.object(req, 200, h.finalizeNamespace(req, name));
+            }
+            default -> throw new ApiException(404, "NotFound", "the server could not find the requested resource", null);
+        }
+    }
+
+    static ObjectNode success() {
+        ObjectNode s = Json.object();
+        s.put("kind", "Status");
+        s.put("apiVersion", "v1");
+        s.putObject("metadata");
+        s.put("status", "Success");
+        s.put("code", 201);
+        return s;
+    }
+
+    // ---------------------------------------------------------------- patch
+
+    /** PATCH of an object or of its status: the patch applies to the stored object, then the result is written as a PUT would. */
+    ObjectNode patch(Request req, ResourceHandler h, String ns, String name, String subresource) {
+        String ct = req.contentType();
+        if (ct == null) throw ApiException.unsupportedMediaType(null);
+        byte[] body = req.body();
+        ObjectNode current = h.get(ns, name);
+        ObjectNode patched = switch (ct) {
+            case "application/merge-patch+json" -> mergePatch(current, parse(body));
+            case "application/json-patch+json" -> jsonPatch(current, parse(body));
+            default -> throw ApiException.unsupportedMediaType(ct);
+        };
+        // a patch that names a resourceVersion makes it a precondition; otherwise the patch applies to whatever is current
+        String rv = Obj.resourceVersion(patched);
+        if (rv != null && rv.equals(Obj.resourceVersion(current))) Obj.metadata(patched).put("resourceVersion", rv);
+        return h.replace(req, ns, name, subresource, patched);
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            throw ApiException.badRequest("the patch is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** RFC 7386: objects merge, null deletes, everything else replaces. */
+    static ObjectNode mergePatch(ObjectNode target, JsonNode patch) {
+        if (!patch.isObject()) throw ApiException.badRequest("a merge patch must be a JSON object");
+        ObjectNode out = target.deepCopy();
+        merge(out, (ObjectNode) patch);
+        return out;
+    }
+
+    private static void merge(ObjectNode target, ObjectNode patch) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = patch.properties().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            if (v.isNull()) {
+                target.remove(e.getKey());
+            } else if (v.isObject() && target.get(e.getKey()) instanceof ObjectNode t) {
+                merge(t, (ObjectNode) v);
+            } else if (v.isObject()) {
+                ObjectNode fresh = target.putObject(e.getKey());
+                merge(fresh, (ObjectNode) v);
+            } else {
+                target.set(e.getKey(), v.deepCopy());
+            }
+        }
+    }
+
+    private static ObjectNode jsonPatch(ObjectNode target, JsonNode patch) {
+        try {
+            JsonNode out = io.fabric8.zjsonpatch.JsonPatch.apply(patch, target);
+            if (out instanceof ObjectNode o) return o;
+            throw ApiException.badRequest("the JSON patch does not leave an object");
+        } catch (RuntimeException e) {
+            if (e instanceof ApiException ae) throw ae;
+            throw new ApiException(422, "Invalid", "the server rejected our request due to an error in our request: " + e.getMessage(), null);
+        }
+    }
+
+    // ---------------------------------------------------------------- scale
+
+    private void scale(Request req, ResourceHandler h, String ns, String name, String method) throws IOException {
+        switch (method) {
+            case "GET" -> Response.object(req, 200, toScale(h.type(), h.get(ns, name)));
+            case "PUT", "PATCH" -> {
+                ObjectNode current = h.get(ns, name);
+                ObjectNode scale;
+                if (method.equals("PUT")) {
+                    scale = h.decodeBody(req, "Scale", "autoscaling/v1");
+                } else {
+                    String ct = req.contentType();
+                    JsonNode p = parse(req.body());
+                    ObjectNode now = toScale(h.type(), current);
+                    scale = switch (ct == null ? "" : ct) {
+                        case "application/merge-patch+json", "application/strategic-merge-patch+json" -> mergePatch(now, p);
+                        case "application/json-patch+json" -> jsonPatch(now, p);
+                        default -> throw ApiException.unsupportedMediaType(ct);
+                    };
+                }
+                JsonNode replicas = scale.path("spec").get("replicas");
+                if (replicas == null || !replicas.canConvertToInt() || replicas.asInt() < 0) {
+                    throw ApiException.invalid("autoscaling", "Scale", name, java.util.List.of(
+                            io.kubeha.apiserver.api.FieldError.invalid("spec.replicas", replicas == null ? null : replicas.toString(),
+                                    "must be greater than or equal to 0")));
+                }
+                long expected = Obj.parseResourceVersion(Obj.resourceVersion(scale));
+                ObjectNode updated = h.storage().update(ns, name, expected, old -> {
+                    ObjectNode next = old.deepCopy();
+                    ((ObjectNode) next.withObject("spec")).put("replicas", replicas.asInt());
+                    long gen = old.path("metadata").path("generation").asLong(1);
+                    if (!next.get("spec").equals(old.get("spec"))) Obj.metadata(next).put("generation", gen + 1);
+                    return next;
+                });
+                Response.object(req, 200, toScale(h.type(), updated));
+            }
+            default -> throw ApiException.methodNotSupported(h.type().group(), h.type().resource() + "/scale", method);
+        }
+    }
+
+    /** The autoscaling/v1 Scale view of a Deployment or ReplicaSet. */
+    static ObjectNode toScale(ResourceType type, ObjectNode obj) {
+        ObjectNode s = Json.object();
+        s.put("kind", "Scale");
+        s.put("apiVersion", "autoscaling/v1");
+        ObjectNode m = s.putObject("metadata");
+        JsonNode meta = obj.path("metadata");
+        for (String f : new String[] {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
+            if (meta.has(f)) m.set(f, meta.get(f));
+        }
+        s.putObject("spec").put("replicas", obj.path("spec").path("replicas").asInt(1));
+        ObjectNode status = s.putObject("status");
+        status.put("replicas", obj.path("status").path("replicas").asInt(0));
+        status.put("selector", selectorString(obj.path("spec").path("selector")));
+        return s;
+    }
+
+    /** A LabelSelector object as the string form Scale carries ({@code app=x,tier in (a,b)}). */
+    static String selectorString(JsonNode selector) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, JsonNode> e : selector.path("matchLabels").properties()) {
+            if (!sb.isEmpty()) sb.append(',');
+            sb.append(e.getKey()).append('=').append(e.getValue().asString());
+        }
+        for (JsonNode expr : selector.path("matchExpressions")) {
+            if (!sb.isEmpty()) sb.append(',');
+            String key = expr.path("key").asString();
+            String op = expr.path("operator").asString();
+            java.util.List<String> vals = new java.util.ArrayList<>();
+            expr.path("values").forEach(v -> vals.add(v.asString()));
+            switch (op) {
+                case "In" -> sb.append(key).append(" in (").append(String.join(",", vals)).append(')');
+                case "NotIn" -> sb.append(key).append(" notin (").append(String.join(",", vals)).append(')');
+                case "Exists" -> sb.append(key);
+                case "DoesNotExist" -> sb.append('!').append(key);
+                default -> { }
+            }
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- binding
+
+    /** POST pods/NAME/binding: assigns the pod to a node, once. */
+    private ObjectNode bind(Request req, ResourceHandler h, String ns, String name) {
+        ObjectNode binding = h.decodeBody(req, "Binding", "v1");
+        String node = binding.path("target").path("name").asString("");
+        if (node.isEmpty()) {
+            throw ApiException.invalid("", "Binding", name, java.util.List.of(io.kubeha.apiserver.api.FieldError.required("target.name")));
+        }
+        String uid = binding.path("metadata").path("uid").asString("");
+        h.storage().update(ns, name, 0, pod -> {
+            if (ResourceHandler.isDeleting(pod)) {
+                throw ApiException.conflict("", "pods/binding", name, "pod " + name + " is being deleted, cannot be assigned to a host");
+            }
+            if (!uid.isEmpty() && !uid.equals(Obj.uid(pod))) {
+                throw ApiException.conflict("", "pods/binding", name, "Precondition failed: UID in precondition: " + uid);
+            }
+            String current = pod.path("spec").path("nodeName").asString("");
+            if (!current.isEmpty()) {
+                throw ApiException.conflict("", "pods/binding", name, "pod " + name + " is already assigned to node \"" + current + "\"");
+            }
+            ((ObjectNode) pod.withObject("spec")).put("nodeName", node);
+            ObjectNode status = (ObjectNode) pod.withObject("status");
+            tools.jackson.databind.node.ArrayNode conditions = status.has("conditions") && status.get("conditions").isArray()
+                    ? (tools.jackson.databind.node.ArrayNode) status.get("conditions") : status.putArray("conditions");
+            for (int i = conditions.size() - 1; i >= 0; i--) {
+                if ("PodScheduled".equals(conditions.get(i).path("type").asString())) conditions.remove(i);
+            }
+            ObjectNode c = conditions.addObject();
+            c.put("type", "PodScheduled");
+            c.put("status", "True");
+            c.putNull("lastProbeTime");
+            c.put("lastTransitionTime", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            return pod;
+        });
+        return success();
+    }
+}

@@ -1,0 +1,2 @@
+/** Label and field selectors, parsed and matched as kube-apiserver does. */
+package io.kubeha.apiserver.selection;

@@ -1,0 +1,170 @@
+package io.kubeha.apiserver.storage;
+
+import io.kubeha.apiserver.api.ApiException;
+import io.kubeha.apiserver.registry.ResourceType;
+import io.kubeha.store.KeyValue;
+import io.kubeha.store.RangeOptions;
+import io.kubeha.store.RangeResult;
+import io.kubeha.store.Store;
+import io.kubeha.store.StoreException;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * One resource type's objects in the store, as JSON trees: the only code that turns API operations into
+ * store operations. Optimistic concurrency lives here in one place ({@link #update}, kube's GuaranteedUpdate),
+ * and every store failure becomes the Status kube-apiserver would answer.
+ */
+public final class ObjectStorage {
+    private static final int MAX_UPDATE_RETRIES = 16;
+
+    private final Store store;
+    private final ResourceType type;
+
+    public ObjectStorage(Store store, ResourceType type) {
+        this.store = store;
+        this.type = type;
+    }
+
+    public ResourceType type() {
+        return type;
+    }
+
+    public Optional<ObjectNode> find(String namespace, String name) {
+        return call(() -> store.get(type.key(namespace, name)).map(Obj::decode));
+    }
+
+    public ObjectNode get(String namespace, String name) {
+        return find(namespace, name).orElseThrow(() -> ApiException.notFound(type.group(), type.resource(), name));
+    }
+
+    /** Stores a new object; 409 AlreadyExists when the name is taken. */
+    public ObjectNode create(String namespace, String name, ObjectNode obj) {
+        return call(() -> {
+            try {
+                KeyValue kv = store.create(type.key(namespace, name), Obj.encode(obj));
+                ObjectNode out = obj.deepCopy();
+                Obj.metadata(out).put("resourceVersion", Long.toString(kv.modRevision()));
+                return out;
+            } catch (StoreException.KeyExists e) {
+                throw ApiException.alreadyExists(type.group(), type.resource(), name);
+            }
+        });
+    }
+
+    /**
+     * Read-modify-write with optimistic concurrency, as kube's GuaranteedUpdate: {@code change} gets the
+     * current object and returns the new one (or the same instance to write nothing). With
+     * {@code expectedVersion} > 0 the update applies only to that version (else 409 Conflict); with 0 it
+     * retries on a concurrent change, re-running {@code change} on the newer object.
+     */
+    public ObjectNode update(String namespace, String name, long expectedVersion, UnaryOperator<ObjectNode> change) {
+        String key = type.key(namespace, name);
+        return call(() -> {
+            for (int attempt = 0; attempt < MAX_UPDATE_RETRIES; attempt++) {
+                KeyValue current = store.get(key).orElseThrow(() -> ApiException.notFound(type.group(), type.resource(), name));
+                if (expectedVersion > 0 && current.modRevision() != expectedVersion) {
+                    throw ApiException.conflictModified(type.group(), type.resource(), name);
+                }
+                ObjectNode before = Obj.decode(current);
+                ObjectNode after = change.apply(before.deepCopy());
+                if (after == null) return before;
+                byte[] bytes = Obj.encode(after);
+                if (java.util.Arrays.equals(bytes, current.value())) return before; // no-op: no new revision, as kube
+                try {
+                    KeyValue kv = store.update(key, bytes, current.modRevision());
+                    ObjectNode out = after.deepCopy();
+                    Obj.metadata(out).put("resourceVersion", Long.toString(kv.modRevision()));
+                    return out;
+                } catch (StoreException.Conflict e) {
+                    if (expectedVersion > 0) throw ApiException.conflictModified(type.group(), type.resource(), name);
+                    // someone else wrote in between: run the change again on their version
+                }
+            }
+            throw ApiException.conflict(type.group(), type.resource(), name, "too many concurrent updates; try again");
+        });
+    }
+
+    /** Deletes the object if it is still at {@code expectedVersion} (0: whatever version); returns it as it was. */
+    public ObjectNode delete(String namespace, String name, long expectedVersion) {
+        String key = type.key(namespace, name);
+        return call(() -> {
+            for (int attempt = 0; attempt < MAX_UPDATE_RETRIES; attempt++) {
+                KeyValue current = store.get(key).orElseThrow(() -> ApiException.notFound(type.group(), type.resource(), name));
+                if (expectedVersion > 0 && current.modRevision() != expectedVersion) {
+                    throw ApiException.conflictModified(type.group(), type.resource(), name);
+                }
+                try {
+                    store.delete(key, current.modRevision());
+                    return Obj.decode(current);
+                } catch (StoreException.Conflict e) {
+                    if (expectedVersion > 0) throw ApiException.conflictModified(type.group(), type.resource(), name);
+                }
+            }
+            throw ApiException.conflict(type.group(), type.resource(), name, "too many concurrent updates; try again");
+        });
+    }
+
+    /** One page of a list read. {@code continueKey} is null on the last page. */
+    public record Page(List<ObjectNode> items, long revision, String continueKey, long remaining) {}
+
+    /**
+     * Reads objects under {@code namespace} (all when null) at {@code revision} (0: latest), from
+     * {@code startKey} on, keeping those {@code filter} accepts, until {@code limit} (0: all) are found.
+     */
+    public Page list(String namespace, long revision, int limit, String startKey, Predicate<ObjectNode> filter) {
+        String prefix = type.prefix(namespace);
+        return call(() -> {
+            List<ObjectNode> items = new ArrayList<>();
+            long rev = revision;
+            String from = startKey;
+            int chunk = limit == 0 ? 0 : Math.max(limit, 100);
+            while (true) {
+                RangeOptions opts = new RangeOptions(rev, chunk, from, false);
+                RangeResult r = store.range(prefix, opts);
+                rev = r.revision();
+                for (int i = 0; i < r.kvs().size(); i++) {
+                    ObjectNode obj = Obj.decode(r.kvs().get(i));
+                    if (!filter.test(obj)) continue;
+                    items.add(obj);
+                    if (limit > 0 && items.size() == limit) {
+                        boolean last = i == r.kvs().size() - 1 && !r.more();
+                        String next = last ? null : r.kvs().get(i).key() + '\0';
+                        long remaining = last ? 0 : Math.max(0, r.count() - i - 1);
+                        return new Page(items, rev, next, remaining);
+                    }
+                }
+                if (!r.more()) return new Page(items, rev, null, 0);
+                from = r.continueKey();
+            }
+        });
+    }
+
+    public long currentRevision() {
+        return call(store::currentRevision);
+    }
+
+    /** Runs a store call, turning store failures into the Status kube-apiserver answers with. */
+    static <T> T call(java.util.function.Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (StoreException.Compacted e) {
+            throw ApiException.gone("The resourceVersion for the provided list is too old.");
+        } catch (StoreException.Unavailable e) {
+            String msg = e.getMessage() == null ? "" : e.getMessage();
+            if (msg.contains("within") || msg.contains("timed out") || msg.contains("deadline")) {
+                throw ApiException.timeout("The store did not answer in time: " + msg);
+            }
+            throw ApiException.unavailable("The store is unavailable: " + msg);
+        } catch (StoreException.Invalid e) {
+            String msg = e.getMessage() == null ? "" : e.getMessage();
+            if (msg.contains("future")) throw ApiException.timeout("Too large resource version: " + msg);
+            throw ApiException.badRequest(msg);
+        }
+    }
+}
