@@ -31,19 +31,22 @@ public final class ApiRouter implements HttpHandler {
     private final Store store;
     private final String serverAddress;
     private final Subresources subresources;
+    private final Metrics metrics;
 
-    ApiRouter(Resources resources, Map<ResourceType, ResourceHandler> handlers, Store store, String serverAddress) {
+    ApiRouter(Resources resources, Map<ResourceType, ResourceHandler> handlers, Store store, String serverAddress, Metrics metrics) {
         this.resources = resources;
         this.handlers = handlers;
         this.discovery = new Discovery(resources);
         this.store = store;
         this.serverAddress = serverAddress;
         this.subresources = new Subresources(handlers);
+        this.metrics = metrics;
     }
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         Request req = new Request(exchange);
+        long start = System.nanoTime();
         try {
             route(req);
         } catch (ApiException e) {
@@ -53,6 +56,7 @@ public final class ApiRouter implements HttpHandler {
             Response.error(req, ApiException.internal(e.toString()));
         } finally {
             exchange.close();
+            metrics.record(req.verb(), req.resource(), exchange.getResponseCode(), System.nanoTime() - start);
         }
     }
 
@@ -83,6 +87,11 @@ public final class ApiRouter implements HttpHandler {
                 Response.object(req, 200, v);
                 return;
             }
+            case "/metrics" -> {
+                Response.send(req.exchange(), 200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return;
+            }
             case "/api", "/api/" -> {
                 Response.object(req, 200, discovery.apiVersions(serverAddress));
                 return;
@@ -111,6 +120,15 @@ public final class ApiRouter implements HttpHandler {
         throw notFound();
     }
 
+    /** kube-apiserver's verb names for metrics: GET, LIST, WATCH, POST, PUT, PATCH, DELETE, DELETECOLLECTION. */
+    private static String verb(Request req, RequestInfo info) {
+        return switch (req.method()) {
+            case "GET" -> info.name() != null ? "GET" : req.flag("watch") ? "WATCH" : "LIST";
+            case "DELETE" -> info.name() != null ? "DELETE" : "DELETECOLLECTION";
+            default -> req.method();
+        };
+    }
+
     private static ApiException notFound() {
         return new ApiException(404, "NotFound", "the server could not find the requested resource", null);
     }
@@ -127,6 +145,7 @@ public final class ApiRouter implements HttpHandler {
         ResourceType type = resources.find(group, version, info.resource()).orElseThrow(ApiRouter::notFound);
         ResourceHandler h = handlers.get(type);
         String ns = info.namespace();
+        req.describe(verb(req, info), info.subresource() == null ? type.qualifiedResource() : type.qualifiedResource() + "/" + info.subresource());
         if (type.namespaced() && ns == null && info.name() != null) throw notFound();
         if (!type.namespaced() && ns != null && !type.resource().equals("namespaces")) throw notFound();
         String method = req.method();

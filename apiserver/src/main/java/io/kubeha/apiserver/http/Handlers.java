@@ -37,7 +37,7 @@ public final class Handlers {
 
     /** The HTTP handler serving these resources; {@code address} is what discovery tells clients to use. */
     public ApiRouter router(Resources resources, Store store, String address) {
-        return new ApiRouter(resources, byType, store, address);
+        return new ApiRouter(resources, byType, store, address, new Metrics(caches));
     }
 
     public List<WatchCache> caches() {

@@ -19,6 +19,8 @@ public final class Request {
     private final String path;
     private final Map<String, String> query;
     private byte[] body;
+    private String verb;
+    private String resource = "";
 
     Request(HttpExchange exchange) {
         this.exchange = exchange;
@@ -37,6 +39,20 @@ public final class Request {
             q.putIfAbsent(k, v);
         }
         return q;
+    }
+
+    /** What the request turned out to be, for metrics. */
+    void describe(String verb, String resource) {
+        this.verb = verb;
+        this.resource = resource;
+    }
+
+    String verb() {
+        return verb != null ? verb : method();
+    }
+
+    String resource() {
+        return resource;
     }
 
     public String method() {
