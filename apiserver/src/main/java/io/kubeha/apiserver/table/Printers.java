@@ -2,6 +2,7 @@ package io.kubeha.apiserver.table;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Which printer prints which resource, keyed as kube-apiserver names resources: "pods", "deployments.apps". */
 final class Printers {
@@ -29,6 +30,11 @@ final class Printers {
     /** The resource's printer, or the default (NAME, CREATED AT) that kube-apiserver uses for the rest. */
     static Printer forResource(String resource) {
         return BY_RESOURCE.getOrDefault(key(resource), SimplePrinters.DEFAULT);
+    }
+
+    /** The resources with a printer of their own. */
+    static Set<String> resources() {
+        return BY_RESOURCE.keySet();
     }
 
     static boolean has(String resource) {

@@ -46,8 +46,8 @@ public final class Tables {
         if (listMeta != null) {
             copyNonEmpty(listMeta, "resourceVersion", metadata);
             copyNonEmpty(listMeta, "continue", metadata);
-            if (listMeta.path("remainingItemCount").isNumber()) {
-                metadata.put("remainingItemCount", listMeta.get("remainingItemCount").asLong());
+            if (listMeta.path("remainingItemCount").isIntegralNumber()) {
+                metadata.set("remainingItemCount", listMeta.get("remainingItemCount").deepCopy());
             }
         }
         addRows(table, Printers.forResource(resource), objects, options, now);
