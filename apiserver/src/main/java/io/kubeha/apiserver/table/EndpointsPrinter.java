@@ -95,7 +95,7 @@ final class EndpointsPrinter {
         for (JsonNode e : list(slice, "endpoints")) {
             for (JsonNode a : list(e, "addresses")) {
                 if (addresses.size() < MAX) {
-                    addresses.add(a.asString());
+                    addresses.add(Fields.str(a));
                 } else if (addresses.size() == MAX) {
                     moreAddresses = true;
                 }

@@ -22,7 +22,7 @@ final class Labels {
         TreeMap<String, String> sorted = new TreeMap<>();
         if (map != null && map.isObject()) {
             for (Map.Entry<String, JsonNode> e : map.properties()) {
-                sorted.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asString());
+                sorted.put(e.getKey(), Fields.str(e.getValue()));
             }
         }
         if (sorted.isEmpty()) {
@@ -51,13 +51,13 @@ final class Labels {
         JsonNode matchLabels = selector.path("matchLabels");
         if (matchLabels.isObject()) {
             for (Map.Entry<String, JsonNode> e : matchLabels.properties()) {
-                requirements.add(new Requirement(e.getKey(), e.getKey() + "=" + e.getValue().asString()));
+                requirements.add(new Requirement(e.getKey(), e.getKey() + "=" + Fields.str(e.getValue())));
             }
         }
         for (JsonNode expr : Fields.list(selector, "matchExpressions")) {
             String key = Fields.str(expr, "key");
             List<String> values = new ArrayList<>();
-            Fields.list(expr, "values").forEach(v -> values.add(v.asString()));
+            Fields.list(expr, "values").forEach(v -> values.add(Fields.str(v)));
             // Values print sorted (Requirement.String sorts a copy).
             values.sort(Comparator.naturalOrder());
             String text = switch (Fields.str(expr, "operator")) {

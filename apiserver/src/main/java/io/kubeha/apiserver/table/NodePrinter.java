@@ -83,7 +83,7 @@ final class NodePrinter {
         if (labels != null && labels.isObject()) {
             for (Map.Entry<String, JsonNode> e : labels.properties()) {
                 String key = e.getKey();
-                String value = e.getValue().isNull() ? "" : e.getValue().asString();
+                String value = Fields.str(e.getValue());
                 if (key.startsWith(ROLE_PREFIX)) {
                     String role = key.substring(ROLE_PREFIX.length());
                     if (!role.isEmpty()) {

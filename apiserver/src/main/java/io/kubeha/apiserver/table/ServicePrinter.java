@@ -49,12 +49,12 @@ final class ServicePrinter {
      */
     private static String clusterIP(JsonNode spec) {
         List<JsonNode> ips = list(spec, "clusterIPs");
-        return ips.isEmpty() ? str(spec, "clusterIP") : ips.get(0).asString();
+        return ips.isEmpty() ? str(spec, "clusterIP") : str(ips.get(0));
     }
 
     private static String externalIP(JsonNode svc) {
         JsonNode spec = svc.path("spec");
-        List<String> externalIPs = list(spec, "externalIPs").stream().map(JsonNode::asString).toList();
+        List<String> externalIPs = list(spec, "externalIPs").stream().map(Fields::str).toList();
         switch (str(spec, "type")) {
             case "ClusterIP", "NodePort" -> {
                 return externalIPs.isEmpty() ? "<none>" : String.join(",", externalIPs);

@@ -24,7 +24,8 @@ public final class Tables {
      *                      "leases.coordination.k8s.io"; any other gets kube's default table
      * @param objects       the items, whole objects as JSON trees; rows come in this order
      * @param includeObject the {@code includeObject} query parameter: "None", "Object", "Metadata", or null
-     *                      for the default (Metadata)
+     *                      for the default (Metadata); a literal {@code null} needs a {@code (String)} cast,
+     *                      or use {@link TableOptions#DEFAULT} with the other overload
      * @param listMeta      the list's metadata: its resourceVersion, continue and remainingItemCount go
      *                      into the Table's metadata; null for none
      * @param now           the time AGE and LAST SEEN are measured to
@@ -57,7 +58,7 @@ public final class Tables {
     /**
      * The Table for one object (a GET of one name, or one watch event): one row, and the object's
      * resourceVersion as the Table's. For watch events pass {@code options.withNoHeaders(true)} after the
-     * first event, as kube-apiserver does.
+     * first event, as kube-apiserver does; an ERROR event's Status is sent as it is, not as a Table.
      */
     public static ObjectNode tableOf(String resource, JsonNode object, TableOptions options, Instant now) {
         Objects.requireNonNull(object, "object");

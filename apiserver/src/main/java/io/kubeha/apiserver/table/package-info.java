@@ -7,7 +7,14 @@
  * one object (a GET by name, a watch event), {@link io.kubeha.apiserver.table.TableOptions} and
  * {@link io.kubeha.apiserver.table.IncludeObject} for the request's options. Objects go in as JSON trees
  * in the resource's served version; nothing is looked up, so printing never fails for a sparse object:
- * missing fields read as Go's zero values, as kube's typed printers would see them.
+ * missing fields read as Go's zero values, as kube's typed printers would see them. The Table never
+ * shares nodes with the objects given (rows hold copies), and building one has no side effects.
+ *
+ * <p>For the API server: a list answers with {@code Tables.table(resource, items, includeObject, listMeta,
+ * now)}; a GET by name with {@code tableOf}; a watch with one {@code tableOf} per event, headers on the
+ * first only ({@code TableOptions.withNoHeaders(true)} afterwards), Status objects of ERROR events left as
+ * they are. An unknown includeObject is a 400 and a Table version other than meta.k8s.io/v1 or v1beta1 a
+ * 406, both thrown as {@link io.kubeha.apiserver.api.ApiException} with kube-apiserver's message.
  *
  * <p>What it guarantees: the columns (names, types, formats, descriptions, priorities) and the cells are
  * those kube-apiserver 1.33's printers (pkg/printers/internalversion) produce for pods, nodes, namespaces,
