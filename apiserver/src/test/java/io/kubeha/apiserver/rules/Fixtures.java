@@ -37,6 +37,22 @@ final class Fixtures {
         return strings(r.validateUpdate(now, old));
     }
 
+    /** A copy of a stored object to modify, as a client's GET-modify-PUT does. */
+    static <T> T copy(T obj) {
+        @SuppressWarnings("unchecked")
+        Class<T> type = (Class<T>) obj.getClass();
+        return Json.convert(Json.tree(obj), type);
+    }
+
+    /** Validation of an update of the stored {@code old} to {@code now} (a modified copy). */
+    static <T extends HasMetadata> List<String> updateErrors(T old, T now) {
+        @SuppressWarnings("unchecked")
+        TypeRules<T> r = Rules.forKind((Class<T>) old.getClass());
+        r.applyDefaults(now);
+        r.prepareForUpdate(now, old);
+        return strings(r.validateUpdate(now, old));
+    }
+
     static List<String> strings(List<FieldError> errs) {
         return errs.stream().map(FieldError::toString).toList();
     }
