@@ -41,7 +41,7 @@ final class DaemonSetRules extends KindRules<DaemonSet> {
     }
 
     @Override
-    public void prepareForUpdate(DaemonSet ds, DaemonSet old) {
+    void prepareKindUpdate(DaemonSet ds, DaemonSet old) {
         ds.setStatus(old.getStatus());
     }
 

@@ -43,7 +43,7 @@ final class DeploymentRules extends KindRules<Deployment> {
     }
 
     @Override
-    public void prepareForUpdate(Deployment d, Deployment old) {
+    void prepareKindUpdate(Deployment d, Deployment old) {
         d.setStatus(old.getStatus());
     }
 

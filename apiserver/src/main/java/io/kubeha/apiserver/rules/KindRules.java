@@ -29,6 +29,29 @@ abstract class KindRules<T extends HasMetadata> implements TypeRules<T> {
     @Override
     public void applyDefaults(T obj) {}
 
+    /**
+     * What kube's BeforeUpdate does for every kind, so a client that PUTs a copy read before the server changed
+     * them is not refused: an update never removes the deletion timestamp or grace period, and a missing uid or
+     * creationTimestamp is the stored one. Then the kind's own preparation.
+     */
+    @Override
+    public final void prepareForUpdate(T obj, T old) {
+        var m = obj.getMetadata();
+        var o = old.getMetadata();
+        if (m != null && o != null) {
+            if (Meta.notEmpty(o.getDeletionTimestamp())) m.setDeletionTimestamp(o.getDeletionTimestamp());
+            if (o.getDeletionGracePeriodSeconds() != null && m.getDeletionGracePeriodSeconds() == null) {
+                m.setDeletionGracePeriodSeconds(o.getDeletionGracePeriodSeconds());
+            }
+            if (!Meta.notEmpty(m.getUid())) m.setUid(o.getUid());
+            if (Meta.notEmpty(o.getCreationTimestamp())) m.setCreationTimestamp(o.getCreationTimestamp());
+        }
+        prepareKindUpdate(obj, old);
+    }
+
+    /** The kind's own update preparation; {@code old} is never changed. */
+    void prepareKindUpdate(T obj, T old) {}
+
     @Override
     public final List<FieldError> validateCreate(T obj) {
         List<FieldError> errs = new ArrayList<>(Meta.validate(obj.getMetadata(), namespaced, nameRule));

@@ -47,7 +47,7 @@ final class NamespaceRules extends KindRules<Namespace> {
 
     /** spec.finalizers change only through namespaces/finalize, status through namespaces/status. */
     @Override
-    public void prepareForUpdate(Namespace ns, Namespace old) {
+    void prepareKindUpdate(Namespace ns, Namespace old) {
         if (ns.getSpec() == null) ns.setSpec(new NamespaceSpec());
         ns.getSpec().setFinalizers(old.getSpec() == null ? null : old.getSpec().getFinalizers());
         ns.setStatus(old.getStatus());

@@ -22,7 +22,7 @@ final class NodeRules extends KindRules<Node> {
 
     /** The kubelet owns the status (nodes/status); a node update keeps the stored one. On create any status goes. */
     @Override
-    public void prepareForUpdate(Node node, Node old) {
+    void prepareKindUpdate(Node node, Node old) {
         node.setStatus(old.getStatus());
     }
 

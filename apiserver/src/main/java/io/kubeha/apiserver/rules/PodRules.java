@@ -92,7 +92,7 @@ final class PodRules extends KindRules<Pod> {
 
     /** The status belongs to the kubelet (pods/status); a pod update keeps the stored one. */
     @Override
-    public void prepareForUpdate(Pod pod, Pod old) {
+    void prepareKindUpdate(Pod pod, Pod old) {
         pod.setStatus(old.getStatus());
     }
 

@@ -27,7 +27,7 @@ final class ReplicaSetRules extends KindRules<ReplicaSet> {
     }
 
     @Override
-    public void prepareForUpdate(ReplicaSet rs, ReplicaSet old) {
+    void prepareKindUpdate(ReplicaSet rs, ReplicaSet old) {
         rs.setStatus(old.getStatus());
     }
 

@@ -107,7 +107,7 @@ final class ServiceRules extends KindRules<Service> {
      * clears what the new type no longer has (dropTypeDependentFields), and keeps the stored status.
      */
     @Override
-    public void prepareForUpdate(Service svc, Service old) {
+    void prepareKindUpdate(Service svc, Service old) {
         svc.setStatus(old.getStatus());
         ServiceSpec s = svc.getSpec(), o = old.getSpec() == null ? new ServiceSpec() : old.getSpec();
         if (needsClusterIP(o) && needsClusterIP(s)) {

@@ -11,8 +11,7 @@ import java.util.List;
  * <ul>
  *   <li>create: {@link #applyDefaults}, {@link #prepareForCreate}, (its own: generateName, uid, creationTimestamp,
  *       namespace from the URL, ClusterIP allocation), {@link #validateCreate};</li>
- *   <li>update: {@link #applyDefaults}, {@link #prepareForUpdate}, (its own: carry uid and creationTimestamp over),
- *       {@link #validateUpdate}.</li>
+ *   <li>update: {@link #applyDefaults}, {@link #prepareForUpdate}, {@link #validateUpdate}.</li>
  * </ul>
  * A non-empty list means 422 Invalid ({@code ApiException.invalid}). Implementations never drop fields they do
  * not know: unknown fields stay in the fabric8 objects' additionalProperties.
@@ -33,7 +32,8 @@ public interface TypeRules<T extends HasMetadata> {
     default void prepareForCreate(T obj) {}
 
     /**
-     * What kube's registry strategy does on update (its PrepareForUpdate): keep the stored status, keep values
+     * What kube's BeforeUpdate and registry strategy do on update: carry uid, creationTimestamp and the deletion
+     * timestamp and grace period over from the stored object, keep the stored status, keep values
      * the server allocated that the client left out (a Service's clusterIP and nodePorts), drop type-dependent
      * fields. Mutates {@code obj}, never {@code old}; no-op for most kinds.
      */

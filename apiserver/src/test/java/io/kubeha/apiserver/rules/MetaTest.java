@@ -120,6 +120,15 @@ class MetaTest {
     }
 
     @Test
+    void anUpdateReadBeforeDeletionStartedKeepsTheDeletionTimestamp() {
+        var old = Fixtures.created(cm("name: x\nnamespace: d\nuid: u1\ndeletionTimestamp: '2026-01-01T00:00:00Z'\nfinalizers: [example.com/a]"), ConfigMap.class);
+        var now = Fixtures.yaml(cm("name: x\nnamespace: d\nfinalizers: []"), ConfigMap.class);
+        assertThat(Fixtures.updateErrors(old, now)).isEmpty();
+        assertThat(now.getMetadata().getDeletionTimestamp()).isEqualTo("2026-01-01T00:00:00Z");
+        assertThat(now.getMetadata().getUid()).isEqualTo("u1");
+    }
+
+    @Test
     void noNewFinalizersOnceDeleting() {
         String before = cm("name: x\nnamespace: d\ndeletionTimestamp: '2026-01-01T00:00:00Z'\nfinalizers: [example.com/a]");
         String after = cm("name: x\nnamespace: d\ndeletionTimestamp: '2026-01-01T00:00:00Z'\nfinalizers: [example.com/a, example.com/b]");
