@@ -116,7 +116,7 @@ final class Meta {
             for (String msg : Names.qualifiedName(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
                 errs.add(Errs.invalid(p, e.getKey(), msg));
             }
-            total += e.getKey().length() + (e.getValue() == null ? 0 : e.getValue().length());
+            total += Names.utf8Len(e.getKey()) + (e.getValue() == null ? 0 : Names.utf8Len(e.getValue()));
         }
         if (total > TOTAL_ANNOTATION_SIZE_LIMIT) errs.add(Errs.tooLong(p, TOTAL_ANNOTATION_SIZE_LIMIT));
         return errs;
