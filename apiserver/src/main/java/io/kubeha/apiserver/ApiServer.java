@@ -1,6 +1,7 @@
 package io.kubeha.apiserver;
 
 import com.sun.net.httpserver.HttpServer;
+import io.kubeha.apiserver.alloc.ServiceAllocator;
 import io.kubeha.apiserver.http.Handlers;
 import io.kubeha.apiserver.registry.Resources;
 import io.kubeha.apiserver.storage.WatchCache;
@@ -10,7 +11,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,14 +29,15 @@ public final class ApiServer implements AutoCloseable {
     private final Handlers handlers;
 
     public ApiServer(Store store, InetSocketAddress bind) throws IOException {
-        this(store, bind, Clock.systemUTC());
+        this(store, ApiServerConfig.of(bind));
     }
 
-    public ApiServer(Store store, InetSocketAddress bind, Clock clock) throws IOException {
+    public ApiServer(Store store, ApiServerConfig config) throws IOException {
         Resources resources = Resources.builtIn();
-        this.http = HttpServer.create(bind, 1024);
+        this.http = HttpServer.create(config.bind(), 1024);
         String address = http.getAddress().getHostString() + ":" + http.getAddress().getPort();
-        this.handlers = new Handlers(resources, store, clock);
+        this.handlers = new Handlers(resources, store, config.clock(), ServiceAllocator.create(store, config.allocator(), config.clock()),
+                http.getAddress());
         this.caches = handlers.caches();
         http.setExecutor(executor);
         http.createContext("/", handlers.router(resources, store, address));

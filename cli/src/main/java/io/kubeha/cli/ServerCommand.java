@@ -1,6 +1,7 @@
 package io.kubeha.cli;
 
 import io.kubeha.apiserver.ApiServer;
+import io.kubeha.apiserver.ApiServerConfig;
 import io.kubeha.store.Compactor;
 import io.kubeha.store.Store;
 import io.kubeha.store.StoreOptions;
@@ -32,6 +33,14 @@ final class ServerCommand implements Callable<Integer> {
             description = "Address to serve on (default: ${DEFAULT-VALUE}).")
     String bind;
 
+    @Option(names = "--service-cidr", defaultValue = ApiServerConfig.DEFAULT_SERVICE_CIDR,
+            description = "Where Service ClusterIPs come from (default: ${DEFAULT-VALUE}; the seed's network uses 10.0.0.0/24).")
+    String serviceCidr;
+
+    @Option(names = "--service-node-port-range", defaultValue = ApiServerConfig.DEFAULT_NODE_PORT_RANGE,
+            description = "Where NodePorts come from (default: ${DEFAULT-VALUE}).")
+    String nodePortRange;
+
     @Option(names = "--compaction-interval", defaultValue = "5m",
             description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
     String compactionInterval;
@@ -39,6 +48,12 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InetSocketAddress address = Args.hostPort("--bind", bind);
+        ApiServerConfig config;
+        try {
+            config = ApiServerConfig.of(address).withServiceCidr(serviceCidr).withNodePortRange(nodePortRange);
+        } catch (RuntimeException e) {
+            throw new Main.UserError(e.getMessage());
+        }
         Duration interval = Args.duration("--compaction-interval", compactionInterval);
         Files.createDirectories(dataDir);
         String uri = store != null ? store : "embedded:" + dataDir.resolve("store");
@@ -47,7 +62,7 @@ final class ServerCommand implements Callable<Integer> {
         try (Store s = Stores.open(uri, StoreOptions.DEFAULTS);
              ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
              Compactor compactor = new Compactor(s, interval, scheduler);
-             ApiServer api = new ApiServer(s, address).start()) {
+             ApiServer api = new ApiServer(s, config).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             String url = "http://" + api.address().getHostString() + ":" + api.address().getPort();
             Path kubeconfig = Kubeconfig.write(dataDir.resolve("admin.kubeconfig"), url);

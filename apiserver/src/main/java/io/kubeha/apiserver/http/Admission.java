@@ -1,10 +1,18 @@
 package io.kubeha.apiserver.http;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.kubeha.apiserver.alloc.Allocation;
+import io.kubeha.apiserver.alloc.ServiceAllocator;
 import io.kubeha.apiserver.api.ApiException;
 import io.kubeha.apiserver.api.FieldError;
+import io.kubeha.apiserver.api.Json;
 import io.kubeha.apiserver.registry.ResourceType;
+import io.kubeha.apiserver.rules.Rules;
+import io.kubeha.apiserver.rules.TypeRules;
 import io.kubeha.apiserver.storage.Obj;
 import io.kubeha.apiserver.storage.ObjectStorage;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -12,27 +20,99 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * What each resource type does on create, update and delete beyond storing the object, as kube-apiserver's
- * per-type strategies: the status a client may not set, generation, namespaces that must exist, the grace
- * period of a pod's deletion.
+ * per-type strategies and admission: the object is decoded into its fabric8 type (a field of the wrong type is
+ * a 400), defaulted and validated by {@link Rules} (422 with a cause per field), unknown fields are refused or
+ * reported as fieldValidation asks, metadata.generation follows spec changes, namespaces must exist, Services get
+ * their ClusterIP and NodePorts from the {@link ServiceAllocator}, and a pod's deletion waits its grace period.
  */
 class Admission {
-    private static final Pattern DNS1123_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-    private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     /** Kinds whose spec changes bump metadata.generation (the others leave it unset, as kube-apiserver does). */
     private static final Set<String> WITH_GENERATION = Set.of("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet");
     private static final Set<String> CREATE_ON_UPDATE = Set.of("Endpoints", "Lease", "EndpointSlice", "Event");
 
     private final ObjectStorage namespaces;
+    private final ServiceAllocator services;
 
-    Admission(ObjectStorage namespaces) {
+    Admission(ObjectStorage namespaces, ServiceAllocator services) {
         this.namespaces = namespaces;
+        this.services = services;
     }
 
-    void admitCreate(ResourceType type, ObjectNode obj, String namespace) {
+    /** Allocations made while admitting a write: committed once the write is stored, reverted if it is not. */
+    interface Pending {
+        Pending NONE = new Pending() {
+            @Override
+            public void commit() {}
+
+            @Override
+            public void revert() {}
+        };
+
+        void commit();
+
+        void revert();
+
+        static Pending of(Allocation a) {
+            return new Pending() {
+                @Override
+                public void commit() {
+                    a.commit();
+                }
+
+                @Override
+                public void revert() {
+                    a.revert();
+                }
+            };
+        }
+    }
+
+    /** How a request asked unknown or duplicate fields to be treated (query parameter fieldValidation). */
+    enum FieldValidation {
+        IGNORE, WARN, STRICT;
+
+        static FieldValidation of(String value) {
+            if (value == null || value.isEmpty()) return WARN;
+            return switch (value) {
+                case "Ignore" -> IGNORE;
+                case "Warn" -> WARN;
+                case "Strict" -> STRICT;
+                default -> throw ApiException.badRequest("fieldValidation: Unsupported value: \"" + value
+                        + "\": supported values: \"Ignore\", \"Warn\", \"Strict\"");
+            };
+        }
+    }
+
+    /** Decodes a JSON tree into the type's fabric8 class; a field of the wrong type is the client's mistake. */
+    static HasMetadata typed(ResourceType type, ObjectNode obj) {
+        try {
+            return Json.convert(obj, type.model());
+        } catch (JacksonException e) {
+            throw ApiException.badRequest("the object is not a valid " + type.kind() + ": " + e.getOriginalMessage()
+                    + (e.getPathReference() == null ? "" : " (at " + e.getPathReference() + ")"));
+        }
+    }
+
+    /** Writes the typed object back over the tree (the tree keeps its identity for the caller). */
+    private static void untyped(HasMetadata typed, ObjectNode into) {
+        ObjectNode fresh = (ObjectNode) Json.tree(typed);
+        into.removeAll();
+        into.setAll(fresh);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static TypeRules<HasMetadata> rules(ResourceType type) {
+        return (TypeRules<HasMetadata>) Rules.forKind(type.model(), type.namespaced());
+    }
+
+    /**
+     * Admits a new object: namespace checks, defaults, the type's create preparation, allocation (Services),
+     * validation. Returns what to commit once it is stored.
+     */
+    Pending admitCreate(ResourceType type, ObjectNode obj, String namespace, Request req, boolean dryRun) {
         if (type.namespaced()) {
             ObjectNode ns = namespaces.find(null, namespace)
                     .orElseThrow(() -> ApiException.notFound("", "namespaces", namespace));
@@ -41,69 +121,75 @@ class Admission {
                         "unable to create new content in namespace " + namespace + " because it is being terminated");
             }
         }
-        List<FieldError> errors = new ArrayList<>(validateName(type, Obj.name(obj)));
-        if (!errors.isEmpty()) throw ApiException.invalid(type.group(), type.kind(), Obj.name(obj), errors);
-        if (type.has("status")) resetStatus(type, obj);
+        HasMetadata typed = typed(type, obj);
+        unknownFields(type, typed, req);
+        TypeRules<HasMetadata> rules = rules(type);
+        rules.applyDefaults(typed);
+        rules.prepareForCreate(typed);
+        Pending pending = Pending.NONE;
+        if (typed instanceof Service svc) pending = Pending.of(services.allocateCreate(svc, dryRun));
+        List<FieldError> errors = rules.validateCreate(typed);
+        if (!errors.isEmpty()) {
+            pending.revert();
+            throw ApiException.invalid(type.group(), type.kind(), Obj.name(obj), errors);
+        }
+        untyped(typed, obj);
         if (WITH_GENERATION.contains(type.kind())) Obj.metadata(obj).put("generation", 1);
-        if (type.kind().equals("Namespace")) {
-            ObjectNode spec = obj.has("spec") && obj.get("spec").isObject() ? (ObjectNode) obj.get("spec") : obj.putObject("spec");
-            if (!spec.has("finalizers")) spec.putArray("finalizers").add("kubernetes");
-            obj.putObject("status").put("phase", "Active");
-        }
+        return pending;
     }
 
-    /** A client cannot create an object with a status (except nodes, whose agent reports it on register). */
-    private static void resetStatus(ResourceType type, ObjectNode obj) {
-        switch (type.kind()) {
-            case "Node", "Namespace" -> { }
-            case "Pod" -> {
-                ObjectNode status = obj.putObject("status");
-                status.put("phase", "Pending");
-                status.put("qosClass", qosClass(obj));
-            }
-            default -> obj.putObject("status");
+    /**
+     * Admits an update of {@code next} over the stored {@code old} (both trees; {@code next} is changed in
+     * place): defaults, the type's update preparation (status kept, fields carried over), allocation changes
+     * (Services), validation, generation.
+     */
+    Pending admitUpdate(ResourceType type, ObjectNode next, ObjectNode old, Request req, boolean dryRun) {
+        HasMetadata typed = typed(type, next);
+        HasMetadata before = typed(type, old);
+        unknownFields(type, typed, req);
+        TypeRules<HasMetadata> rules = rules(type);
+        rules.applyDefaults(typed);
+        rules.prepareForUpdate(typed, before);
+        Pending pending = Pending.NONE;
+        if (typed instanceof Service svc) pending = Pending.of(services.allocateUpdate((Service) before, svc, dryRun));
+        List<FieldError> errors = rules.validateUpdate(typed, before);
+        if (!errors.isEmpty()) {
+            pending.revert();
+            throw ApiException.invalid(type.group(), type.kind(), Obj.name(next), errors);
         }
-    }
-
-    /** Kubernetes' QoS class: Guaranteed when every container's requests equal its limits, BestEffort when none set any. */
-    static String qosClass(ObjectNode pod) {
-        boolean any = false, guaranteed = true;
-        JsonNode containers = pod.path("spec").path("containers");
-        for (JsonNode c : containers) {
-            JsonNode req = c.path("resources").path("requests");
-            JsonNode lim = c.path("resources").path("limits");
-            if (!req.isEmpty() || !lim.isEmpty()) any = true;
-            for (String r : new String[] {"cpu", "memory"}) {
-                JsonNode l = lim.get(r);
-                JsonNode q = req.get(r);
-                if (l == null || (q != null && !q.asString().equals(l.asString()))) guaranteed = false;
-            }
-        }
-        if (!any) return "BestEffort";
-        return guaranteed ? "Guaranteed" : "Burstable";
-    }
-
-    void admitUpdate(ResourceType type, ObjectNode next, ObjectNode old) {
-        if (type.has("status") && !type.kind().equals("Node") && !type.kind().equals("Namespace")) {
-            // the main resource cannot change the status: that is the status subresource's job
-            JsonNode status = old.get("status");
-            if (status == null) next.remove("status");
-            else next.set("status", status.deepCopy());
-        }
-        if (type.kind().equals("Namespace")) {
-            next.set("status", old.path("status").deepCopy());
-            // spec.finalizers change only through /finalize
-            if (old.has("spec")) next.set("spec", old.get("spec").deepCopy());
-        }
+        untyped(typed, next);
         if (WITH_GENERATION.contains(type.kind())) {
             long gen = old.path("metadata").path("generation").asLong(1);
             if (!Objects.equals(next.get("spec"), old.get("spec"))) gen++;
             Obj.metadata(next).put("generation", gen);
         }
+        return pending;
     }
 
-    void admitStatusUpdate(ResourceType type, ObjectNode next, ObjectNode old) {
-        // a status update changes nothing but the status
+    /** A status update changes the status only; the rest was taken from the stored object already. */
+    Pending admitStatusUpdate(ResourceType type, ObjectNode next, ObjectNode old) {
+        HasMetadata typed = typed(type, next);
+        untyped(typed, next);
+        return Pending.NONE;
+    }
+
+    /** After a Service is deleted: give its ClusterIP and NodePorts back. */
+    void deleted(ResourceType type, ObjectNode obj) {
+        if (type.kind().equals("Service")) services.release((Service) typed(type, obj));
+    }
+
+    /** fieldValidation: fields the type does not know are refused (Strict) or reported in a Warning header (Warn). */
+    private static void unknownFields(ResourceType type, HasMetadata typed, Request req) {
+        FieldValidation mode = FieldValidation.of(req == null ? null : req.query("fieldValidation"));
+        if (mode == FieldValidation.IGNORE) return;
+        List<String> unknown = new ArrayList<>();
+        UnknownFields.collect(typed, "", unknown);
+        if (unknown.isEmpty()) return;
+        if (mode == FieldValidation.STRICT) {
+            throw ApiException.badRequest("strict decoding error: " + String.join(", ",
+                    unknown.stream().map(f -> "unknown field \"" + f + "\"").toList()));
+        }
+        for (String f : unknown) req.warn("unknown field \"" + f + "\"");
     }
 
     boolean allowCreateOnUpdate(ResourceType type) {
@@ -130,24 +216,7 @@ class Admission {
     }
 
     /** Whether the object waits for something before it is really deleted, beyond metadata.finalizers. */
-    boolean holdsDeletion(ResourceType type, ObjectNode obj) {
+    boolean holdsDeletion(ResourceType type, JsonNode obj) {
         return type.kind().equals("Namespace") && obj.path("spec").path("finalizers").size() > 0;
-    }
-
-    static List<FieldError> validateName(ResourceType type, String name) {
-        if (name == null || name.isEmpty()) return List.of(FieldError.required("metadata.name", "name or generateName is required"));
-        boolean label = type.kind().equals("Namespace") || type.kind().equals("Service");
-        if (label) {
-            if (name.length() > 63 || !DNS1123_LABEL.matcher(name).matches()) {
-                return List.of(FieldError.invalid("metadata.name", name, "a lowercase RFC 1123 label must consist of lower case "
-                        + "alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  "
-                        + "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"));
-            }
-        } else if (name.length() > 253 || !DNS1123_SUBDOMAIN.matcher(name).matches()) {
-            return List.of(FieldError.invalid("metadata.name", name, "a lowercase RFC 1123 subdomain must consist of lower case "
-                    + "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
-                    + "'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"));
-        }
-        return List.of();
     }
 }

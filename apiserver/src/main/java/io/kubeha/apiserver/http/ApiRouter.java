@@ -12,7 +12,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
+import io.kubeha.apiserver.openapi.OpenApi;
+import io.kubeha.apiserver.storage.WatchEventType;
+import io.kubeha.apiserver.table.TableOptions;
+import io.kubeha.apiserver.table.Tables;
+import tools.jackson.databind.JsonNode;
+
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +40,11 @@ public final class ApiRouter implements HttpHandler {
     private final String serverAddress;
     private final Subresources subresources;
     private final Metrics metrics;
+    private final OpenApi openApi;
+    private final Clock clock;
 
-    ApiRouter(Resources resources, Map<ResourceType, ResourceHandler> handlers, Store store, String serverAddress, Metrics metrics) {
+    ApiRouter(Resources resources, Map<ResourceType, ResourceHandler> handlers, Store store, String serverAddress, Metrics metrics,
+              OpenApi openApi, Clock clock) {
         this.resources = resources;
         this.handlers = handlers;
         this.discovery = new Discovery(resources);
@@ -41,6 +52,8 @@ public final class ApiRouter implements HttpHandler {
         this.serverAddress = serverAddress;
         this.subresources = new Subresources(handlers);
         this.metrics = metrics;
+        this.openApi = openApi;
+        this.clock = clock;
     }
 
     @Override
@@ -92,6 +105,18 @@ public final class ApiRouter implements HttpHandler {
                         metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 return;
             }
+            case "/openapi/v2" -> {
+                if (OpenApi.acceptsV2Protobuf(req.header("Accept"))) {
+                    Response.send(req.exchange(), 200, OpenApi.V2_PROTOBUF_TYPE, openApi.v2Protobuf());
+                } else {
+                    Response.send(req.exchange(), 200, OpenApi.JSON_TYPE, openApi.v2());
+                }
+                return;
+            }
+            case "/openapi/v3", "/openapi/v3/" -> {
+                Response.send(req.exchange(), 200, OpenApi.JSON_TYPE, openApi.v3Discovery());
+                return;
+            }
             case "/api", "/api/" -> {
                 Response.object(req, 200, discovery.apiVersions(serverAddress));
                 return;
@@ -101,6 +126,12 @@ public final class ApiRouter implements HttpHandler {
                 return;
             }
             default -> { }
+        }
+        if (path.startsWith("/openapi/v3/")) {
+            byte[] doc = openApi.v3(path.substring("/openapi/v3/".length())).orElseThrow(ApiRouter::notFound);
+            req.exchange().getResponseHeaders().set("Etag", "\"" + openApi.v3Hash(path.substring("/openapi/v3/".length())).orElse("") + "\"");
+            Response.send(req.exchange(), 200, OpenApi.JSON_TYPE, doc);
+            return;
         }
         List<String> parts = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
         if (parts.size() >= 2 && parts.get(0).equals("api")) {
@@ -118,6 +149,42 @@ public final class ApiRouter implements HttpHandler {
             return;
         }
         throw notFound();
+    }
+
+    /**
+     * The Table a client asked for in its Accept header ({@code application/json;as=Table;v=v1;g=meta.k8s.io}),
+     * or null when it wants objects.
+     */
+    static TableOptions tableRequested(Request req) {
+        String accept = req.header("Accept");
+        if (accept == null || !accept.contains("as=Table")) return null;
+        for (String range : accept.split(",")) {
+            if (!range.contains("as=Table") || !range.contains("g=meta.k8s.io")) continue;
+            String version = range.contains("v=v1beta1") ? TableOptions.META_V1BETA1 : TableOptions.META_V1;
+            return TableOptions.of(req.query("includeObject")).withApiVersion(version);
+        }
+        return null;
+    }
+
+    /** A watch stream of Table rows: the first event carries the column definitions, later ones do not. */
+    private ResourceHandler.EventEncoder tableEvents(ResourceType type, TableOptions options) {
+        ResourceHandler.EventEncoder json = ResourceHandler.jsonEvents();
+        return new ResourceHandler.EventEncoder() {
+            private boolean headersSent;
+
+            @Override
+            public String contentType() {
+                return "application/json";
+            }
+
+            @Override
+            public byte[] event(WatchEventType t, ObjectNode object) {
+                if (t == WatchEventType.BOOKMARK || t == WatchEventType.ERROR) return json.event(t, object);
+                ObjectNode row = Tables.tableOf(type.qualifiedResource(), object, options.withNoHeaders(headersSent), Instant.now(clock));
+                headersSent = true;
+                return json.event(t, row);
+            }
+        };
     }
 
     /** kube-apiserver's verb names for metrics: GET, LIST, WATCH, POST, PUT, PATCH, DELETE, DELETECOLLECTION. */
@@ -154,11 +221,23 @@ public final class ApiRouter implements HttpHandler {
             subresources.handle(req, h, info, method);
             return;
         }
+        TableOptions table = tableRequested(req);
         switch (method) {
             case "GET" -> {
-                if (info.name() != null) Response.object(req, 200, h.get(ns, info.name()));
-                else if (req.flag("watch")) h.watch(req, ns, ResourceHandler.jsonEvents());
-                else Response.object(req, 200, h.list(req, ns));
+                if (info.name() != null) {
+                    ObjectNode obj = h.get(ns, info.name());
+                    Response.object(req, 200, table == null ? obj : Tables.tableOf(type.qualifiedResource(), obj, table, Instant.now(clock)));
+                } else if (req.flag("watch")) {
+                    h.watch(req, ns, table == null ? ResourceHandler.jsonEvents() : tableEvents(type, table));
+                } else {
+                    ObjectNode list = h.list(req, ns);
+                    if (table != null) {
+                        List<JsonNode> items = new java.util.ArrayList<>();
+                        list.get("items").forEach(items::add);
+                        list = Tables.table(type.qualifiedResource(), items, table, list.get("metadata"), Instant.now(clock));
+                    }
+                    Response.object(req, 200, list);
+                }
             }
             case "POST" -> {
                 if (info.name() != null) throw ApiException.methodNotSupported(type.group(), type.resource(), "create");

@@ -9,6 +9,18 @@ import io.kubeha.apiserver.storage.WatchCache;
 import io.kubeha.store.Store;
 import tools.jackson.databind.node.ObjectNode;
 
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.EndpointsBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.kubeha.apiserver.alloc.RepairReport;
+import io.kubeha.apiserver.alloc.ServiceAllocator;
+import io.kubeha.apiserver.openapi.OpenApi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,14 +32,21 @@ import java.util.UUID;
 
 /** Builds the storage, watch cache and handler of every resource type, and the objects every cluster starts with. */
 public final class Handlers {
+    private static final Logger log = LoggerFactory.getLogger(Handlers.class);
     private final Map<ResourceType, ResourceHandler> byType = new LinkedHashMap<>();
     private final List<WatchCache> caches = new ArrayList<>();
     private final Clock clock;
+    private final ServiceAllocator allocator;
+    private final InetSocketAddress address;
+    private final OpenApi openApi;
 
-    public Handlers(Resources resources, Store store, Clock clock) {
+    public Handlers(Resources resources, Store store, Clock clock, ServiceAllocator allocator, InetSocketAddress address) {
         this.clock = clock;
+        this.allocator = allocator;
+        this.address = address;
+        this.openApi = new OpenApi(resources);
         ResourceType nsType = resources.find("", "v1", "namespaces").orElseThrow();
-        Admission admission = new Admission(new ObjectStorage(store, nsType));
+        Admission admission = new Admission(new ObjectStorage(store, nsType), allocator);
         for (ResourceType t : resources.all()) {
             WatchCache cache = new WatchCache(store, t);
             caches.add(cache);
@@ -37,17 +56,26 @@ public final class Handlers {
 
     /** The HTTP handler serving these resources; {@code address} is what discovery tells clients to use. */
     public ApiRouter router(Resources resources, Store store, String address) {
-        return new ApiRouter(resources, byType, store, address, new Metrics(caches));
+        return new ApiRouter(resources, byType, store, address, new Metrics(caches), openApi, clock);
     }
 
     public List<WatchCache> caches() {
         return caches;
     }
 
-    /** The namespaces every Kubernetes cluster has; created if missing (several servers may race: fine). */
-    public void bootstrap() {
-        ResourceHandler ns = byType.keySet().stream().filter(t -> t.resource().equals("namespaces")).map(byType::get)
+    private ResourceHandler handler(String resource) {
+        return byType.keySet().stream().filter(t -> t.group().isEmpty() && t.resource().equals(resource)).map(byType::get)
                 .findFirst().orElseThrow();
+    }
+
+    /**
+     * What every Kubernetes cluster has, created if missing (several servers may race: the loser's create
+     * fails AlreadyExists, which is fine): the namespaces default, kube-system, kube-public and kube-node-lease,
+     * the {@code kubernetes} Service at the service range's first address with this server among its endpoints;
+     * then the allocator's repair pass, so ClusterIPs and NodePorts agree with the Services that exist.
+     */
+    public void bootstrap() {
+        ResourceHandler ns = handler("namespaces");
         for (String name : List.of("default", "kube-system", "kube-public", "kube-node-lease")) {
             if (ns.storage().find(null, name).isPresent()) continue;
             ObjectNode obj = Json.object();
@@ -60,11 +88,68 @@ public final class Handlers {
             meta.putObject("labels").put("kubernetes.io/metadata.name", name);
             obj.putObject("spec").putArray("finalizers").add("kubernetes");
             obj.putObject("status").put("phase", "Active");
+            createIfMissing(ns, null, name, obj);
+        }
+        kubernetesService();
+        List<Service> services = handler("services").storage().list(null, 0, 0, null, o -> true).items().stream()
+                .map(o -> Json.convert(o, Service.class)).toList();
+        RepairReport report = allocator.repair(services);
+        if (!report.clean()) log.info("service IP/port repair: {}", report);
+    }
+
+    private static void createIfMissing(ResourceHandler h, String namespace, String name, ObjectNode obj) {
+        try {
+            h.storage().create(namespace, name, obj);
+        } catch (ApiException e) {
+            if (e.code() != 409) throw e;
+        }
+    }
+
+    /** The kubernetes Service in default, and this server among its Endpoints (port 443 to the server's port). */
+    private void kubernetesService() {
+        ResourceHandler svc = handler("services");
+        if (svc.storage().find("default", "kubernetes").isEmpty()) {
+            Service s = new ServiceBuilder().withNewMetadata().withName("kubernetes").withNamespace("default")
+                    .withUid(UUID.randomUUID().toString()).withCreationTimestamp(now())
+                    .addToLabels("component", "apiserver").addToLabels("provider", "kubernetes").endMetadata()
+                    .withNewSpec().withType("ClusterIP").withClusterIP(allocator.kubernetesServiceIP())
+                    .withClusterIPs(allocator.kubernetesServiceIP()).withSessionAffinity("None")
+                    .addNewPort().withName("https").withProtocol("TCP").withPort(443)
+                    .withTargetPort(new IntOrString(address.getPort())).endPort().endSpec().build();
+            var allocation = allocator.allocateCreate(s);
             try {
-                ns.storage().create(null, name, obj);
+                svc.storage().create("default", "kubernetes", (ObjectNode) Json.tree(s));
+                allocation.commit();
             } catch (ApiException e) {
+                allocation.revert();
                 if (e.code() != 409) throw e;
             }
         }
+        ResourceHandler eps = handler("endpoints");
+        String ip = address.getAddress().getHostAddress();
+        int port = address.getPort();
+        if (eps.storage().find("default", "kubernetes").isEmpty()) {
+            Endpoints e = new EndpointsBuilder().withNewMetadata().withName("kubernetes").withNamespace("default")
+                    .withUid(UUID.randomUUID().toString()).withCreationTimestamp(now())
+                    .addToLabels("endpointslice.kubernetes.io/skip-mirror", "true").endMetadata().build();
+            createIfMissing(eps, "default", "kubernetes", (ObjectNode) Json.tree(e));
+        }
+        eps.storage().update("default", "kubernetes", 0, old -> {
+            Endpoints e = Json.convert(old, Endpoints.class);
+            boolean present = e.getSubsets() != null && e.getSubsets().stream().anyMatch(sub -> sub.getAddresses().stream()
+                    .anyMatch(a -> ip.equals(a.getIp())) && sub.getPorts().stream().anyMatch(p -> p.getPort() == port));
+            if (present) return null;
+            java.util.List<io.fabric8.kubernetes.api.model.EndpointSubset> subsets = new ArrayList<>(
+                    e.getSubsets() == null ? List.of() : e.getSubsets());
+            subsets.add(new io.fabric8.kubernetes.api.model.EndpointSubsetBuilder().addNewAddress().withIp(ip).endAddress()
+                    .addNewPort().withName("https").withPort(port).withProtocol("TCP").endPort().build());
+            e.setSubsets(subsets);
+            ObjectNode next = (ObjectNode) Json.tree(e);
+            return next;
+        });
+    }
+
+    private String now() {
+        return Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     }
 }

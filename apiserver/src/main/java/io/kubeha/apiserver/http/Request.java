@@ -108,6 +108,11 @@ public final class Request {
         }
     }
 
+    /** Adds a warning kubectl shows to the user ({@code Warning: 299 - "..."}, as kube-apiserver sends them). */
+    public void warn(String message) {
+        exchange.getResponseHeaders().add("Warning", "299 - \"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+    }
+
     public String remoteAddress() {
         return exchange.getRemoteAddress().getAddress().getHostAddress();
     }

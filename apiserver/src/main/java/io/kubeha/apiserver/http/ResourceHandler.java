@@ -153,9 +153,31 @@ final class ResourceHandler {
         meta.remove("deletionGracePeriodSeconds");
         meta.put("uid", UUID.randomUUID().toString());
         meta.put("creationTimestamp", now());
-        admission.admitCreate(type, obj, namespace);
-        if (dryRun(req)) return obj;
-        return storage.create(namespace, name, obj);
+        boolean dry = dryRun(req);
+        Admission.Pending pending = admission.admitCreate(type, obj, namespace, req, dry);
+        if (dry) return obj;
+        String finalName = name;
+        return stored(pending, () -> storage.create(namespace, finalName, obj));
+    }
+
+    /** Runs the write, then commits what admission allocated for it, or gives it back when the write failed. */
+    private static ObjectNode stored(Admission.Pending pending, java.util.function.Supplier<ObjectNode> write) {
+        ObjectNode out;
+        try {
+            out = write.get();
+        } catch (RuntimeException e) {
+            pending.revert();
+            throw e;
+        }
+        pending.commit();
+        return out;
+    }
+
+    /** Deletes from the store, then lets admission release what the object held (a Service's IPs and ports). */
+    private ObjectNode removed(String namespace, String name, long expected) {
+        ObjectNode gone = storage.delete(namespace, name, expected);
+        admission.deleted(type, gone);
+        return gone;
     }
 
     private static String randomSuffix() {
@@ -379,27 +401,43 @@ final class ResourceHandler {
             meta.remove("resourceVersion");
             meta.put("uid", UUID.randomUUID().toString());
             meta.put("creationTimestamp", now());
-            admission.admitCreate(type, body, namespace);
-            return dry ? body : storage.create(namespace, name, body);
+            Admission.Pending pending = admission.admitCreate(type, body, namespace, req, dry);
+            return dry ? body : stored(pending, () -> storage.create(namespace, name, body));
         }
-        ObjectNode result = storage.update(namespace, name, expected, old -> {
-            ObjectNode next = "status".equals(subresource) ? statusOnly(old, body) : body.deepCopy();
-            keepServerOwnedMetadata(next, old);
-            if (subresource == null) admission.admitUpdate(type, next, old);
-            else admission.admitStatusUpdate(type, next, old);
-            if (dry) return null;
-            return next;
-        });
         if (dry) {
             ObjectNode old = storage.get(namespace, name);
+            if (expected > 0 && expected != Obj.parseResourceVersion(Obj.resourceVersion(old))) {
+                throw ApiException.conflictModified(type.group(), type.resource(), name);
+            }
             ObjectNode next = "status".equals(subresource) ? statusOnly(old, body) : body.deepCopy();
             keepServerOwnedMetadata(next, old);
+            if (subresource == null) admission.admitUpdate(type, next, old, req, true);
             return next;
         }
+        // each attempt of the read-modify-write admits afresh; what an attempt that lost its race allocated goes back
+        Admission.Pending[] pending = {Admission.Pending.NONE};
+        ObjectNode result = stored(new Admission.Pending() {
+            @Override
+            public void commit() {
+                pending[0].commit();
+            }
+
+            @Override
+            public void revert() {
+                pending[0].revert();
+            }
+        }, () -> storage.update(namespace, name, expected, old -> {
+            pending[0].revert();
+            ObjectNode next = "status".equals(subresource) ? statusOnly(old, body) : body.deepCopy();
+            keepServerOwnedMetadata(next, old);
+            pending[0] = subresource == null ? admission.admitUpdate(type, next, old, req, false)
+                    : admission.admitStatusUpdate(type, next, old);
+            return next;
+        }));
         // an object being deleted goes once its last finalizer is removed
         if (isDeleting(result) && finalizers(result).isEmpty() && !admission.holdsDeletion(type, result)) {
             try {
-                return storage.delete(namespace, name, Obj.parseResourceVersion(Obj.resourceVersion(result)));
+                return removed(namespace, name, Obj.parseResourceVersion(Obj.resourceVersion(result)));
             } catch (ApiException e) {
                 if (e.code() != 404 && e.code() != 409) throw e;
             }
@@ -419,7 +457,7 @@ final class ResourceHandler {
             return next;
         });
         if (isDeleting(result) && finalizers(result).isEmpty() && !admission.holdsDeletion(type, result)) {
-            return storage.delete(null, name, Obj.parseResourceVersion(Obj.resourceVersion(result)));
+            return removed(null, name, Obj.parseResourceVersion(Obj.resourceVersion(result)));
         }
         return result;
     }
@@ -503,7 +541,7 @@ final class ResourceHandler {
         boolean needsFinalizer = finalizer != null && !finalizers(current).contains(finalizer);
         if (finalizers(current).isEmpty() && !needsFinalizer && graceSeconds == 0 && !admission.holdsDeletion(type, current)) {
             if (dry) return current;
-            return storage.delete(namespace, name, expected);
+            return removed(namespace, name, expected);
         }
         if (dry) return current;
         // graceful: mark it; the node agent (pods), the garbage collector (orphan/foreground) or whoever owns a
@@ -528,7 +566,7 @@ final class ResourceHandler {
             return old;
         });
         if (finalizers(marked).isEmpty() && finalGrace == 0 && !admission.holdsDeletion(type, marked)) {
-            return storage.delete(namespace, name, 0);
+            return removed(namespace, name, 0);
         }
         return marked;
     }
