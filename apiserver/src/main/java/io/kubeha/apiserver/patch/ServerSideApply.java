@@ -12,8 +12,11 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,40 +127,84 @@ final class ServerSideApply {
             }
             return out;
         }
-        if (config.isArray() && live != null && live.isArray()) {
-            switch (tag.listType()) {
-                case ATOMIC -> {
-                    return config.deepCopy();
-                }
-                case SET -> {
-                    ArrayNode out = (ArrayNode) live.deepCopy();
-                    for (JsonNode v : config) {
-                        boolean present = false;
-                        for (JsonNode x : out) present |= Trees.same(x, v);
-                        if (!present) out.add(v.deepCopy());
-                    }
-                    return out;
-                }
-                case MAP -> {
-                    ArrayNode out = (ArrayNode) live.deepCopy();
-                    for (int i = 0; i < config.size(); i++) {
-                        JsonNode item = config.get(i);
-                        FieldPath.Element key = FieldSets.keyOf(item, tag, i, FieldPath.ROOT, true);
-                        int at = -1;
-                        for (int j = 0; j < out.size() && at < 0; j++) {
-                            if (FieldSets.keyOf(out.get(j), tag, j, FieldPath.ROOT, false).equals(key)) at = j;
-                        }
-                        if (at >= 0) {
-                            out.set(at, merge(out.get(at), item, shape.items(), Tag.NONE));
-                        } else {
-                            out.add(item.deepCopy());
-                        }
-                    }
-                    return out;
-                }
-            }
+        if (config.isArray() && live != null && live.isArray() && tag.listType() != Tag.ListType.ATOMIC) {
+            return mergeList((ArrayNode) live, (ArrayNode) config, shape.items(), tag);
         }
         return config.deepCopy();
+    }
+
+    /**
+     * Merges a set or an associative list as structured-merge-diff orders the result: the configuration's items
+     * in its order, each live item it does not have where it was relative to them (a live item stays before
+     * the configuration item that followed it in the live list).
+     */
+    private static ArrayNode mergeList(ArrayNode live, ArrayNode config, Shape itemShape, Tag tag) {
+        boolean set = tag.listType() == Tag.ListType.SET;
+        List<FieldPath.Element> left = new ArrayList<>();
+        Map<FieldPath.Element, JsonNode> liveItems = new HashMap<>();
+        for (int i = 0; i < live.size(); i++) {
+            FieldPath.Element e = set ? FieldPath.Value.of(live.get(i)) : FieldSets.keyOf(live.get(i), tag, i, FieldPath.ROOT, false);
+            left.add(e);
+            liveItems.putIfAbsent(e, live.get(i));
+        }
+        List<FieldPath.Element> right = new ArrayList<>();
+        Map<FieldPath.Element, JsonNode> configItems = new HashMap<>();
+        for (int i = 0; i < config.size(); i++) {
+            FieldPath.Element e = set ? FieldPath.Value.of(config.get(i)) : FieldSets.keyOf(config.get(i), tag, i, FieldPath.ROOT, true);
+            right.add(e);
+            configItems.putIfAbsent(e, config.get(i));
+        }
+        // The configuration's items that are also live, in the configuration's order.
+        Deque<FieldPath.Element> shared = new ArrayDeque<>();
+        for (FieldPath.Element e : right) {
+            if (liveItems.containsKey(e)) shared.add(e);
+        }
+        FieldPath.Element nextShared = shared.poll();
+        Set<FieldPath.Element> done = new HashSet<>();
+        ArrayNode out = Trees.array();
+        int l = 0;
+        int r = 0;
+        while (l < left.size() || r < right.size()) {
+            if (l < left.size() && r < right.size()) {
+                FieldPath.Element e = left.get(l);
+                if (e.equals(right.get(r))) {
+                    done.add(e);
+                    out.add(mergeItem(liveItems.get(e), configItems.get(e), itemShape, set));
+                    l++;
+                    r++;
+                    nextShared = shared.poll();
+                    continue;
+                }
+                if (configItems.containsKey(e) && nextShared != null && !nextShared.equals(e)) {
+                    l++; // shared, but the configuration wants it later
+                    continue;
+                }
+            }
+            if (l < left.size()) {
+                FieldPath.Element e = left.get(l);
+                if (!configItems.containsKey(e)) {
+                    out.add(live.get(l).deepCopy());
+                    l++;
+                    continue;
+                }
+                if (done.contains(e)) {
+                    l++;
+                    continue;
+                }
+            }
+            if (r < right.size()) {
+                FieldPath.Element e = right.get(r);
+                if (done.add(e)) out.add(mergeItem(liveItems.get(e), configItems.get(e), itemShape, set));
+                r++;
+                if (e.equals(nextShared)) nextShared = shared.poll();
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode mergeItem(JsonNode live, JsonNode config, Shape itemShape, boolean set) {
+        if (set || live == null) return config.deepCopy();
+        return merge(live, config, itemShape, Tag.NONE);
     }
 
     /**

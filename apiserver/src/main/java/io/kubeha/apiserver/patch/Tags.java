@@ -57,6 +57,7 @@ final class Tags {
             entry("PodStatus.hostIPs", Tag.mergeBy("ip")),
             entry("PodStatus.resourceClaimStatuses", Tag.mergeRetainKeysBy("name")),
             entry("ContainerStatus.allocatedResourcesStatus", Tag.mergeBy("name")),
+            entry("ContainerStatus.volumeMounts", Tag.mergeBy("mountPath")),
             // core/v1 Service, Node, ServiceAccount, ReplicationController
             entry("ServiceSpec.ports", Tag.mergeBy("port")
                     .withApplyKeys(new ListKey("port", null), PROTOCOL_TCP)),

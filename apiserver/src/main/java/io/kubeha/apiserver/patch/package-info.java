@@ -31,7 +31,8 @@
  *       field types from the fabric8 model by reflection; fields the model does not know merge like a merge
  *       patch. Behaviour was checked case by case against kubectl 1.32's own strategic merge.</li>
  *   <li><b>Server-side apply</b> (YAML or JSON body): the configuration is merged into the live object (or
- *       creates it), associative lists by their keys; managedFields lists, per manager, the fields it owns in
+ *       creates it), associative lists by their keys and in structured-merge-diff's order (the
+ *       configuration's order, live-only items kept in place); managedFields lists, per manager, the fields it owns in
  *       the real fieldsV1 format ({@code {"f:spec":{"f:containers":{"k:{\"name\":\"x\"}":{".":{},"f:image":{}}}}}});
  *       fields the manager applied before and no longer applies are removed unless someone else owns them;
  *       changing another manager's field is a 409 Conflict with kube-apiserver's message
@@ -49,8 +50,6 @@
  *       BadRequest here with the same message: they are the client's mistake, and a 500 invites retries.</li>
  *   <li>A value the patch adds is cleaned of directives and nulls (Kubernetes drops them when it decodes the
  *       result into the typed object; fabric8 would keep unknown keys such as {@code $patch}).</li>
- *   <li>The apply merge appends new associative-list items after the live ones; structured-merge-diff's
- *       ordering is subtler.</li>
  *   <li>Nulls in an applied configuration are ignored (not "owned as null"); unions and their discriminators
  *       are not normalised; unknown fields are not rejected ("field not declared in schema"), they are merged
  *       and owned like any other; status in an apply to the main resource is not dropped here (the API

@@ -146,6 +146,29 @@ class ServerSideApplyTest {
     }
 
     @Test
+    void mergedListsFollowTheConfigurationsOrderAndKeepLiveItemsInPlace() {
+        String twoContainers = NGINX + """
+                      - name: sidecar
+                        image: "busybox:1"
+                """;
+        ObjectNode v1 = apply(null, twoContainers, "kubectl", T0);
+        ObjectNode v2 = apply(v1, """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: nginx}
+                spec:
+                  template:
+                    spec:
+                      containers:
+                      - {name: init-proxy, image: "proxy:1"}
+                      - {name: nginx}
+                """, "mesh-injector", T1);
+        assertThat(v2.at("/spec/template/spec/containers")).extracting(c -> c.get("name").stringValue())
+                .containsExactly("init-proxy", "nginx", "sidecar");
+        assertThat(v2.at("/spec/template/spec/containers/1/image").stringValue()).isEqualTo("nginx:1.27");
+    }
+
+    @Test
     void aFieldAlsoAppliedByAnotherManagerStaysWhenOneStopsApplyingIt() {
         ObjectNode v1 = apply(null, NGINX, "kubectl", T0);
         // Same value: no conflict, both own it.
