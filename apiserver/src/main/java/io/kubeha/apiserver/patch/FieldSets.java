@@ -78,8 +78,9 @@ final class FieldSets {
                 case ATOMIC -> out.add(path);
                 case SET -> {
                     for (JsonNode item : v) {
-                        if (!out.add(path.child(FieldPath.Value.of(item)))) {
-                            throw new InvalidObject(path + ": duplicate entries for value " + Trees.canonical(item));
+                        FieldPath itemPath = path.child(FieldPath.Value.of(item));
+                        if (!out.add(itemPath)) {
+                            throw new InvalidObject(path + ": duplicate entries for key " + itemPath.last());
                         }
                     }
                 }
@@ -215,11 +216,12 @@ final class FieldSets {
     /**
      * The paths of a value that was not there before. Unlike an applied configuration, an update also owns a
      * new map itself (fieldsV1's {@code ".": {}}), as Kubernetes records it for labels, annotations and other
-     * maps; structs are not, since Go always has them (their zero value) and so never adds them.
+     * maps; structs are not, since Go always has them (their zero value) and so never adds them. Without a
+     * model, the top-level fields (spec, status) are taken for structs.
      */
     private static void added(JsonNode v, Shape shape, Tag tag, FieldPath path, Set<FieldPath> out) {
         if (v.isObject() && !v.isEmpty() && !Schema.atomic(shape) && !tag.applyAtomic()) {
-            if (!(shape instanceof Shape.Struct) && !path.isRoot()) out.add(path);
+            if (ownsItself(shape, path)) out.add(path);
             for (Map.Entry<String, JsonNode> e : v.properties()) {
                 if (e.getValue().isNull()) continue;
                 Schema.Member m = Schema.member(shape, e.getKey());
@@ -236,6 +238,11 @@ final class FieldSets {
         } else {
             out.add(path);
         }
+    }
+
+    /** Maps, and objects of unknown type below the top level (the top level is always a struct). */
+    private static boolean ownsItself(Shape shape, FieldPath path) {
+        return shape instanceof Shape.MapOf || (shape instanceof Shape.Unknown && path.elements().size() > 1);
     }
 
     private static void addedItemFields(JsonNode item, Shape itemShape, FieldPath itemPath, Set<FieldPath> out) {

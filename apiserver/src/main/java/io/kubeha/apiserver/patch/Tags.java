@@ -106,6 +106,11 @@ final class Tags {
         return Tag.NONE;
     }
 
+    /** The table's keys ({@code Type.field}), for tests that check them against the model. */
+    static Set<String> tabled() {
+        return FIELDS.keySet();
+    }
+
     static boolean atomicStruct(Class<?> type) {
         return ATOMIC_STRUCTS.contains(type.getSimpleName());
     }

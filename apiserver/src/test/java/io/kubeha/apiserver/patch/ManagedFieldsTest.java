@@ -146,6 +146,19 @@ class ManagedFieldsTest {
     }
 
     @Test
+    void withoutAModelListsAreAtomicAndTopLevelFieldsAreStructs() {
+        ObjectNode widget = yaml("""
+                apiVersion: example.com/v1
+                kind: Widget
+                metadata: {name: w}
+                spec: {size: 3, parts: [a, b], options: {fast: true}}
+                """);
+        ObjectNode obj = ManagedFields.recordUpdate(null, null, widget, "widget-controller", T0);
+        assertThat(fieldsOf(obj, "widget-controller")).isEqualTo(
+                "{\"f:spec\":{\"f:options\":{\".\":{},\"f:fast\":{}},\"f:parts\":{},\"f:size\":{}}}");
+    }
+
+    @Test
     void fieldsV1RoundTrips() {
         // managedFields written by a real kube-apiserver (kube-controller-manager on a ReplicaSet)
         String real = """
