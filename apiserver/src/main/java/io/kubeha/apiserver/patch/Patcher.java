@@ -175,8 +175,7 @@ public final class Patcher {
         }
         if (apiVersion == null && live != null) apiVersion = ManagedFields.text(live.get("apiVersion"));
         if (kind == null && live != null) kind = ManagedFields.text(live.get("kind"));
-        return ServerSideApply.apply(live, (ObjectNode) config, Schema.root(model), apiVersion, kind, options,
-                options.subresource());
+        return ServerSideApply.apply(live, (ObjectNode) config, Schema.root(model), apiVersion, kind, options);
     }
 
     private static JsonNode parseJson(byte[] body, String prefix) {

@@ -47,8 +47,13 @@ final class ServerSideApply {
 
     private ServerSideApply() {}
 
+    /**
+     * @param apiVersion the resource's group/version, which the configuration must name; null when unknown
+     * @param kind       the resource's kind, written into the result; null when unknown
+     */
     static ObjectNode apply(ObjectNode live, ObjectNode config, Shape root, String apiVersion, String kind,
-                            ApplyOptions options, String subresource) {
+                            ApplyOptions options) {
+        String subresource = options.subresource();
         String configVersion = ManagedFields.text(config.get("apiVersion"));
         if (apiVersion != null && !apiVersion.equals(configVersion)) {
             throw Errors.badRequest("Incorrect version specified in apply patch. Specified patch version: "

@@ -8,11 +8,13 @@
  * ObjectNode patched = Patcher.apply(type, live, body, Deployment.class,
  *         new ApplyOptions(fieldManager, force, subresource, now));
  * if (type != Patcher.PatchType.APPLY)   // apply keeps managedFields itself
- *     patched = ManagedFields.recordUpdate(Deployment.class, live, patched, fieldManager, now);
+ *     patched = ManagedFields.recordUpdate(Deployment.class, live, patched, fieldManager, subresource, now);
  * // creates and updates (PUT) record their manager the same way:
  * stored = ManagedFields.recordUpdate(Deployment.class, null, created, "kubectl-create", now);
  * }</pre>
- * Nothing here modifies its arguments; every result is a new tree. Errors are {@link
+ * (Without a {@code fieldManager} parameter, kube-apiserver names the manager of a non-apply write after the
+ * client's user agent, e.g. {@code kubectl-edit}; that is the API server's choice.) Nothing here modifies its
+ * arguments; every result is a new tree. Errors are {@link
  * io.kubeha.apiserver.api.ApiException}s with kube-apiserver's code and message; the API server validates,
  * defaults and stores the result as for an update (name and resourceVersion checks included).
  *
