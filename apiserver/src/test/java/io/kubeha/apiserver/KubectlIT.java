@@ -68,6 +68,11 @@ abstract class KubectlIT {
                 nodePort: 31070
             """;
 
+    /** The seed's logapi with whatever NodePort is free: one server hands 31070 out once. */
+    static String anyNodePort() {
+        return LOGAPI.replace("    nodePort: 31070\n", "");
+    }
+
     ApiServerFixture api;
     Kubectl kubectl;
     Path tmp;
@@ -144,18 +149,51 @@ abstract class KubectlIT {
     @Test
     void patchesOfEachKind() throws Exception {
         String ns = namespace();
-        kubectl.run("apply", "-n", ns, "-f", file("logapi-p.yaml", LOGAPI).toString()).orFail();
+        kubectl.run("apply", "-n", ns, "-f", file("logapi-p.yaml", anyNodePort()).toString()).orFail();
         kubectl.run("patch", "-n", ns, "deployment", "logapi", "--type", "merge", "-p", "{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}").orFail();
         kubectl.run("patch", "-n", ns, "deployment", "logapi", "--type", "json",
                 "-p", "[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":4}]").orFail();
         assertThat(kubectl.run("get", "-n", ns, "deployment", "logapi", "-o", "jsonpath={.metadata.labels.tier} {.spec.replicas}")
                 .orFail().out()).isEqualTo("web 4");
+        // strategic merge (kubectl patch's default): containers merge by name, so the image changes and nothing else
+        kubectl.run("patch", "-n", ns, "deployment", "logapi", "-p",
+                "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"logapi\",\"image\":\"logapi:2.0\"}]}}}}").orFail();
+        assertThat(kubectl.run("get", "-n", ns, "deployment", "logapi", "-o",
+                "jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}")
+                .orFail().out()).isEqualTo("logapi:2.0 8080");
+        kubectl.run("patch", "-n", ns, "service", "logapi", "--type", "merge", "-p", "{\"metadata\":{\"annotations\":{\"a\":\"b\"}}}").orFail();
+        kubectl.run("patch", "-n", ns, "configmap", "kube-root-ca.crt", "-p", "{}").exit();
+        kubectl.run("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\"},\"data\":{\"k\":\"v\"}}",
+                Duration.ofSeconds(30), "apply", "-n", ns, "-f", "-").orFail();
+        kubectl.run("patch", "-n", ns, "configmap", "cm", "-p", "{\"data\":{\"k\":null,\"k2\":\"v2\"}}").orFail();
+        assertThat(kubectl.run("get", "-n", ns, "configmap", "cm", "-o", "jsonpath={.data}").orFail().out()).isEqualTo("{\"k2\":\"v2\"}");
+    }
+
+    @Test
+    void serverSideApply() throws Exception {
+        String ns = namespace();
+        Path f = file("ssa-" + ns + ".yaml", anyNodePort());
+        Kubectl.Result first = kubectl.run("apply", "--server-side", "-n", ns, "-f", f.toString()).orFail();
+        assertThat(first.out()).contains("deployment.apps/logapi serverside-applied", "service/logapi serverside-applied");
+        Files.writeString(f, anyNodePort().replace("replicas: 6", "replicas: 7"));
+        kubectl.run("apply", "--server-side", "-n", ns, "-f", f.toString()).orFail();
+        assertThat(kubectl.run("get", "-n", ns, "deployment", "logapi", "-o", "jsonpath={.spec.replicas}").orFail().out()).isEqualTo("7");
+        String managed = kubectl.run("get", "-n", ns, "deployment", "logapi", "-o", "yaml", "--show-managed-fields").orFail().out();
+        assertThat(managed).contains("manager: kubectl", "operation: Apply");
+        // another manager changes a field kubectl owns: the next apply conflicts unless forced
+        kubectl.run("scale", "-n", ns, "deployment", "logapi", "--replicas=2").orFail();
+        Files.writeString(f, anyNodePort().replace("replicas: 6", "replicas: 8"));
+        Kubectl.Result conflict = kubectl.run("apply", "--server-side", "-n", ns, "-f", f.toString());
+        assertThat(conflict.exit()).isNotZero();
+        assertThat(conflict.err()).contains("conflict", ".spec.replicas");
+        kubectl.run("apply", "--server-side", "--force-conflicts", "-n", ns, "-f", f.toString()).orFail();
+        assertThat(kubectl.run("get", "-n", ns, "deployment", "logapi", "-o", "jsonpath={.spec.replicas}").orFail().out()).isEqualTo("8");
     }
 
     @Test
     void watchSeesAChange() throws Exception {
         String ns = namespace();
-        kubectl.run("apply", "-n", ns, "-f", file("logapi-w.yaml", LOGAPI).toString()).orFail();
+        kubectl.run("apply", "-n", ns, "-f", file("logapi-w.yaml", anyNodePort()).toString()).orFail();
         Path out = tmp.resolve("watch-" + ns + ".txt");
         Process w = kubectl.start(out, "get", "-n", ns, "deployments", "-w", "-o", "jsonpath={.spec.replicas}{\"\\n\"}");
         try {

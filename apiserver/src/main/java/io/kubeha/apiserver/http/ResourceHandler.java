@@ -160,6 +160,22 @@ final class ResourceHandler {
         return stored(pending, () -> storage.create(namespace, finalName, obj));
     }
 
+    /** Creates {@code obj} (already decoded, e.g. the result of a server-side apply) as a POST would. */
+    ObjectNode createFrom(Request req, String namespace, String name, ObjectNode obj) {
+        bindNamespace(obj, namespace);
+        ObjectNode meta = Obj.metadata(obj);
+        meta.put("name", name);
+        meta.remove("resourceVersion");
+        meta.remove("deletionTimestamp");
+        meta.remove("deletionGracePeriodSeconds");
+        meta.put("uid", UUID.randomUUID().toString());
+        meta.put("creationTimestamp", now());
+        boolean dry = dryRun(req);
+        Admission.Pending pending = admission.admitCreate(type, obj, namespace, req, dry);
+        if (dry) return obj;
+        return stored(pending, () -> storage.create(namespace, name, obj));
+    }
+
     /** Runs the write, then commits what admission allocated for it, or gives it back when the write failed. */
     private static ObjectNode stored(Admission.Pending pending, java.util.function.Supplier<ObjectNode> write) {
         ObjectNode out;

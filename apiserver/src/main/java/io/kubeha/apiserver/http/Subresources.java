@@ -4,6 +4,9 @@ import io.kubeha.apiserver.api.ApiException;
 import io.kubeha.apiserver.api.Json;
 import io.kubeha.apiserver.registry.ResourceType;
 import io.kubeha.apiserver.storage.Obj;
+import io.kubeha.apiserver.patch.ApplyOptions;
+import io.kubeha.apiserver.patch.ManagedFields;
+import io.kubeha.apiserver.patch.Patcher;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -72,21 +75,51 @@ final class Subresources {
 
     // ---------------------------------------------------------------- patch
 
-    /** PATCH of an object or of its status: the patch applies to the stored object, then the result is written as a PUT would. */
+    /**
+     * PATCH of an object or of its status: the patch (JSON patch, merge patch, strategic merge patch or
+     * server-side apply) applies to the stored object, then the result is written as a PUT would. Server-side
+     * apply to a missing object creates it.
+     */
     ObjectNode patch(Request req, ResourceHandler h, String ns, String name, String subresource) {
-        String ct = req.contentType();
-        if (ct == null) throw ApiException.unsupportedMediaType(null);
+        Patcher.PatchType type = Patcher.PatchType.fromContentType(req.header("Content-Type"));
+        if (type == null) throw ApiException.unsupportedMediaType(req.contentType());
         byte[] body = req.body();
-        ObjectNode current = h.get(ns, name);
-        ObjectNode patched = switch (ct) {
-            case "application/merge-patch+json" -> mergePatch(current, parse(body));
-            case "application/json-patch+json" -> jsonPatch(current, parse(body));
-            default -> throw ApiException.unsupportedMediaType(ct);
-        };
-        // a patch that names a resourceVersion makes it a precondition; otherwise the patch applies to whatever is current
+        String manager = req.query("fieldManager");
+        boolean force = req.flag("force");
+        ApplyOptions options = new ApplyOptions(manager, force, subresource, java.time.Instant.now());
+        java.util.Optional<ObjectNode> current = h.storage().find(ns, name);
+        if (current.isEmpty()) {
+            if (type != Patcher.PatchType.APPLY || subresource != null) {
+                throw ApiException.notFound(h.type().group(), h.type().resource(), name);
+            }
+            ObjectNode created = Patcher.apply(type, null, body, h.type().model(), options);
+            return h.createFrom(req, ns, name, created);
+        }
+        ObjectNode live = current.get();
+        ObjectNode patched = Patcher.apply(type, live, body, h.type().model(), options);
+        // a patch that names a resourceVersion makes it a precondition; otherwise it applies to the version it was applied to
         String rv = Obj.resourceVersion(patched);
-        if (rv != null && rv.equals(Obj.resourceVersion(current))) Obj.metadata(patched).put("resourceVersion", rv);
-        return h.replace(req, ns, name, subresource, patched);
+        if (rv == null || rv.isEmpty()) Obj.metadata(patched).put("resourceVersion", Obj.resourceVersion(live));
+        if (type != Patcher.PatchType.APPLY) {
+            patched = ManagedFields.recordUpdate(h.type().model(), live, patched, manager(req), subresource, java.time.Instant.now());
+        }
+        try {
+            return h.replace(req, ns, name, subresource, patched);
+        } catch (ApiException e) {
+            // someone wrote between our read and our write: a patch without a precondition applies again to the newer object
+            if (e.code() != 409 || (rv != null && !rv.isEmpty()) || !e.reason().equals("Conflict")) throw e;
+            return patch(req, h, ns, name, subresource);
+        }
+    }
+
+    /** The field manager of a write: the one the client named, else the start of its User-Agent, as kube-apiserver does. */
+    static String manager(Request req) {
+        String m = req.query("fieldManager");
+        if (m != null && !m.isEmpty()) return m;
+        String ua = req.header("User-Agent");
+        if (ua == null || ua.isEmpty()) return "unknown";
+        int slash = ua.indexOf('/');
+        return slash > 0 ? ua.substring(0, slash) : ua;
     }
 
     private static JsonNode parse(byte[] body) {
@@ -94,42 +127,6 @@ final class Subresources {
             return Json.MAPPER.readTree(body);
         } catch (JacksonException e) {
             throw ApiException.badRequest("the patch is not valid JSON: " + e.getOriginalMessage());
-        }
-    }
-
-    /** RFC 7386: objects merge, null deletes, everything else replaces. */
-    static ObjectNode mergePatch(ObjectNode target, JsonNode patch) {
-        if (!patch.isObject()) throw ApiException.badRequest("a merge patch must be a JSON object");
-        ObjectNode out = target.deepCopy();
-        merge(out, (ObjectNode) patch);
-        return out;
-    }
-
-    private static void merge(ObjectNode target, ObjectNode patch) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = patch.properties().iterator(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode v = e.getValue();
-            if (v.isNull()) {
-                target.remove(e.getKey());
-            } else if (v.isObject() && target.get(e.getKey()) instanceof ObjectNode t) {
-                merge(t, (ObjectNode) v);
-            } else if (v.isObject()) {
-                ObjectNode fresh = target.putObject(e.getKey());
-                merge(fresh, (ObjectNode) v);
-            } else {
-                target.set(e.getKey(), v.deepCopy());
-            }
-        }
-    }
-
-    private static ObjectNode jsonPatch(ObjectNode target, JsonNode patch) {
-        try {
-            JsonNode out = io.fabric8.zjsonpatch.JsonPatch.apply(patch, target);
-            if (out instanceof ObjectNode o) return o;
-            throw ApiException.badRequest("the JSON patch does not leave an object");
-        } catch (RuntimeException e) {
-            if (e instanceof ApiException ae) throw ae;
-            throw new ApiException(422, "Invalid", "the server rejected our request due to an error in our request: " + e.getMessage(), null);
         }
     }
 
@@ -144,14 +141,10 @@ final class Subresources {
                 if (method.equals("PUT")) {
                     scale = h.decodeBody(req, "Scale", "autoscaling/v1");
                 } else {
-                    String ct = req.contentType();
-                    JsonNode p = parse(req.body());
-                    ObjectNode now = toScale(h.type(), current);
-                    scale = switch (ct == null ? "" : ct) {
-                        case "application/merge-patch+json", "application/strategic-merge-patch+json" -> mergePatch(now, p);
-                        case "application/json-patch+json" -> jsonPatch(now, p);
-                        default -> throw ApiException.unsupportedMediaType(ct);
-                    };
+                    Patcher.PatchType type = Patcher.PatchType.fromContentType(req.header("Content-Type"));
+                    if (type == null || type == Patcher.PatchType.APPLY) throw ApiException.unsupportedMediaType(req.contentType());
+                    // Scale has no model of its own here: merge-style patches work on it as JSON
+                    scale = Patcher.apply(type, toScale(h.type(), current), req.body(), null, null);
                 }
                 JsonNode replicas = scale.path("spec").get("replicas");
                 if (replicas == null || !replicas.canConvertToInt() || replicas.asInt() < 0) {
@@ -160,12 +153,14 @@ final class Subresources {
                                     "must be greater than or equal to 0")));
                 }
                 long expected = Obj.parseResourceVersion(Obj.resourceVersion(scale));
+                String manager = manager(req);
                 ObjectNode updated = h.storage().update(ns, name, expected, old -> {
                     ObjectNode next = old.deepCopy();
                     ((ObjectNode) next.withObject("spec")).put("replicas", replicas.asInt());
                     long gen = old.path("metadata").path("generation").asLong(1);
                     if (!next.get("spec").equals(old.get("spec"))) Obj.metadata(next).put("generation", gen + 1);
-                    return next;
+                    // the scale's writer now owns spec.replicas, so a later apply of another value conflicts, as in kube
+                    return ManagedFields.recordUpdate(h.type().model(), old, next, manager, "scale", java.time.Instant.now());
                 });
                 Response.object(req, 200, toScale(h.type(), updated));
             }

@@ -29,6 +29,8 @@ final class UnknownFields {
             return;
         }
         if (!(value instanceof KubernetesResource)) return;
+        // free-form by design: their additionalProperties are their content, not unknown fields
+        if (value instanceof io.fabric8.kubernetes.api.model.FieldsV1 || value instanceof io.fabric8.kubernetes.api.model.runtime.RawExtension) return;
         for (Method getter : value.getClass().getMethods()) {
             if (getter.getParameterCount() != 0 || getter.getDeclaringClass() == Object.class) continue;
             String name = getter.getName();
