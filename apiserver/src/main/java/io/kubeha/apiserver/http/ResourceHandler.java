@@ -294,6 +294,13 @@ final class ResourceHandler {
     // ------------------------------------------------------------------ watch
 
     void watch(Request req, String namespace, EventEncoder encoder) throws IOException {
+        String upgrade = req.header("Upgrade");
+        if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            // Watches are served as streamed HTTP responses only. A client that tries a websocket first (fabric8's
+            // does) must get a complete answer at once, or its handshake waits on the stream; 503 makes it fall
+            // back to a plain HTTP watch, as it does for kubectl proxy.
+            throw ApiException.unavailable("watch over websocket is not served here; watch with a plain HTTP GET");
+        }
         Filter filter = filter(req);
         String rv = req.query("resourceVersion");
         long from = "0".equals(rv) ? 0 : Obj.parseResourceVersion(rv);
@@ -315,6 +322,9 @@ final class ResourceHandler {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean initialDone = !initialEvents || from != 0;
         try (w; OutputStream out = ex.getResponseBody()) {
+            // send the headers now: a client waits for them to know its watch is established, and the first
+            // event may be a long time coming
+            out.flush();
             long nextBookmark = System.nanoTime() + BOOKMARK_INTERVAL.toNanos();
             while (true) {
                 long left = deadline - System.nanoTime();
