@@ -1,6 +1,7 @@
 package io.kubeha.store.embedded;
 
 import io.kubeha.bench.Machine;
+import io.kubeha.bench.Phases;
 import io.kubeha.bench.StoreBench;
 import io.kubeha.bench.StoreTarget;
 import io.kubeha.store.StoreOptions;
@@ -23,7 +24,7 @@ public final class EngineComparison {
                 : StoreBench.Config.defaults();
         int rounds = argv.contains("--rounds") ? Integer.parseInt(argv.get(argv.indexOf("--rounds") + 1)) : 1;
         StoreBench bench = new StoreBench(config, System.err);
-        List<StoreBench.Result> results = new ArrayList<>();
+        List<Phases.Result> results = new ArrayList<>();
         List<String> engines = new ArrayList<>(List.of("lmdb", "sqlite", "mvstore"));
         for (int round = 0; round < rounds; round++) {
             for (String engine : engines) results.addAll(runOnce(bench, engine));
@@ -32,11 +33,11 @@ public final class EngineComparison {
         System.out.println(Machine.describe());
         System.out.printf("Medians of %d round(s); each phase: %d virtual threads, %d-byte values, fsync per commit.%n%n",
                 rounds, config.concurrency(), config.valueBytes());
-        System.out.print(StoreBench.table(StoreBench.medians(results)));
+        System.out.print(Phases.table(Phases.medians(results)));
     }
 
-    private static List<StoreBench.Result> runOnce(StoreBench bench, String engine) throws Exception {
-        List<StoreBench.Result> results = new ArrayList<>();
+    private static List<Phases.Result> runOnce(StoreBench bench, String engine) throws Exception {
+        List<Phases.Result> results = new ArrayList<>();
         {
             Path dir = Files.createTempDirectory("kubeha-engine-" + engine);
             Backend backend = switch (engine) {
