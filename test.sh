@@ -18,6 +18,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+if [ ! -x /usr/bin/kubectl ] || [ ! -x /usr/lib/google-cloud-sdk/bin/kubectl.1.27 ]; then
+  # Debian's kubernetes-client is 1.20, too old for the API tests; machines of this kind ship kubectl 1.27-1.33
+  # with the Google Cloud SDK. The tests that need it fail, saying so.
+  echo "test.sh: warning: the API tests need the real kubectl at /usr/bin/kubectl and /usr/lib/google-cloud-sdk/bin/kubectl.1.27" >&2
+fi
 kubeha_find_jdk
 echo "test.sh: JDK $KUBEHA_JAVA_HOME, etcd $(etcd --version 2>/dev/null | head -1 || echo missing)"
 export JAVA_HOME="$KUBEHA_JAVA_HOME"

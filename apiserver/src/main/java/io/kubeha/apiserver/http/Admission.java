@@ -160,7 +160,8 @@ class Admission {
         untyped(typed, next);
         if (WITH_GENERATION.contains(type.kind())) {
             long gen = old.path("metadata").path("generation").asLong(1);
-            if (!Objects.equals(next.get("spec"), old.get("spec"))) gen++;
+            // compare both through the same typed encoding: stored JSON may differ from it in form, not in meaning
+            if (!Objects.equals(next.get("spec"), Json.tree(before).get("spec"))) gen++;
             Obj.metadata(next).put("generation", gen);
         }
         return pending;
