@@ -77,13 +77,8 @@ final class BenchCommand implements Runnable {
             try {
                 List<URI> endpoints = null;
                 if (stores.contains("etcd") || stores.contains("raw-etcd")) {
-                    if (etcd != null) {
-                        endpoints = List.of(etcd.split(",")).stream().map(String::strip).map(URI::create).toList();
-                    } else {
-                        System.err.println("bench: starting a 3-member etcd cluster on loopback ...");
-                        cluster = EtcdCluster.start(3);
-                        endpoints = cluster.clientEndpoints();
-                    }
+                    if (etcd == null) cluster = startEtcd();
+                    endpoints = etcd != null ? parseEndpoints(etcd) : cluster.clientEndpoints();
                 }
                 if (rounds < 1) throw new Main.UserError("--rounds must be at least 1");
                 List<String> order = new ArrayList<>(stores);
@@ -158,13 +153,9 @@ final class BenchCommand implements Runnable {
             try {
                 String etcdUri = null;
                 if (stores.contains("etcd")) {
-                    if (etcd == null) {
-                        System.err.println("bench: starting a 3-member etcd cluster on loopback ...");
-                        cluster = EtcdCluster.start(3);
-                        etcdUri = "etcd:" + cluster.clientEndpoints().stream().map(URI::toString).collect(Collectors.joining(","));
-                    } else {
-                        etcdUri = "etcd:" + etcd;
-                    }
+                    if (etcd == null) cluster = startEtcd();
+                    etcdUri = "etcd:" + (etcd != null ? parseEndpoints(etcd) : cluster.clientEndpoints()).stream()
+                            .map(URI::toString).collect(Collectors.joining(","));
                 }
                 for (int round = 1; round <= rounds; round++) {
                     for (String s : stores) {
@@ -209,6 +200,16 @@ final class BenchCommand implements Runnable {
             double b = rs.stream().filter(r -> r.target().equals(t2) && r.op().equals(op2)).mapToDouble(Phases.Result::perSecond).findFirst().orElse(Double.NaN);
             return a / b;
         }
+    }
+
+    /** The benchmarks' own 3-member etcd on loopback, when the user names none. */
+    static EtcdCluster startEtcd() {
+        System.err.println("bench: starting a 3-member etcd cluster on loopback ...");
+        return EtcdCluster.start(3);
+    }
+
+    static List<URI> parseEndpoints(String list) {
+        return List.of(list.split(",")).stream().map(String::strip).map(URI::create).toList();
     }
 
     static void deleteTree(Path root) throws java.io.IOException {

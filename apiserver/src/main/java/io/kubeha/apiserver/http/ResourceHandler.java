@@ -145,26 +145,16 @@ final class ResourceHandler {
                         java.util.List.of(io.kubeha.apiserver.api.FieldError.required("metadata.name", "name or generateName is required")));
             }
             name = generate + randomSuffix();
-            meta.put("name", name);
         }
-        // what the server owns on a new object
-        meta.remove("resourceVersion");
-        meta.remove("deletionTimestamp");
-        meta.remove("deletionGracePeriodSeconds");
-        meta.put("uid", UUID.randomUUID().toString());
-        meta.put("creationTimestamp", now());
-        boolean dry = dryRun(req);
-        Admission.Pending pending = admission.admitCreate(type, obj, namespace, req, dry);
-        if (dry) return obj;
-        String finalName = name;
-        return stored(pending, () -> storage.create(namespace, finalName, obj));
+        return createFrom(req, namespace, name, obj);
     }
 
-    /** Creates {@code obj} (already decoded, e.g. the result of a server-side apply) as a POST would. */
+    /** Creates {@code obj} (decoded from a POST, or the result of a server-side apply) under {@code name}. */
     ObjectNode createFrom(Request req, String namespace, String name, ObjectNode obj) {
         bindNamespace(obj, namespace);
         ObjectNode meta = Obj.metadata(obj);
         meta.put("name", name);
+        // what the server owns on a new object
         meta.remove("resourceVersion");
         meta.remove("deletionTimestamp");
         meta.remove("deletionGracePeriodSeconds");
