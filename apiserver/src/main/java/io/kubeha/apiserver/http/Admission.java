@@ -12,6 +12,7 @@ import io.kubeha.apiserver.rules.Rules;
 import io.kubeha.apiserver.rules.TypeRules;
 import io.kubeha.apiserver.storage.Obj;
 import io.kubeha.apiserver.storage.ObjectStorage;
+import io.kubeha.apiserver.storage.WatchCache;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -34,11 +35,23 @@ class Admission {
     private static final Set<String> CREATE_ON_UPDATE = Set.of("Endpoints", "Lease", "EndpointSlice", "Event");
 
     private final ObjectStorage namespaces;
+    private final WatchCache namespaceCache;
     private final ServiceAllocator services;
 
-    Admission(ObjectStorage namespaces, ServiceAllocator services) {
+    Admission(ObjectStorage namespaces, WatchCache namespaceCache, ServiceAllocator services) {
         this.namespaces = namespaces;
+        this.namespaceCache = namespaceCache;
         this.services = services;
+    }
+
+    /**
+     * The namespace, from the watch cache when it has it (no store round trip on every create, as kube's
+     * NamespaceLifecycle admission uses its informer), else from the store: a namespace created a moment ago
+     * may not have reached the cache yet.
+     */
+    private java.util.Optional<ObjectNode> namespace(String name) {
+        java.util.Optional<ObjectNode> cached = namespaceCache.peek(null, name);
+        return cached.isPresent() ? cached : namespaces.find(null, name);
     }
 
     /** Allocations made while admitting a write: committed once the write is stored, reverted if it is not. */
@@ -114,8 +127,7 @@ class Admission {
      */
     Pending admitCreate(ResourceType type, ObjectNode obj, String namespace, Request req, boolean dryRun) {
         if (type.namespaced()) {
-            ObjectNode ns = namespaces.find(null, namespace)
-                    .orElseThrow(() -> ApiException.notFound("", "namespaces", namespace));
+            ObjectNode ns = namespace(namespace).orElseThrow(() -> ApiException.notFound("", "namespaces", namespace));
             if (ResourceHandler.isDeleting(ns)) {
                 throw ApiException.forbidden(type.group(), type.resource(), Obj.name(obj),
                         "unable to create new content in namespace " + namespace + " because it is being terminated");

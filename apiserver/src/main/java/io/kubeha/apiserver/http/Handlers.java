@@ -46,11 +46,15 @@ public final class Handlers {
         this.address = address;
         this.openApi = new OpenApi(resources);
         ResourceType nsType = resources.find("", "v1", "namespaces").orElseThrow();
-        Admission admission = new Admission(new ObjectStorage(store, nsType), allocator);
+        Map<ResourceType, WatchCache> cacheOf = new LinkedHashMap<>();
         for (ResourceType t : resources.all()) {
             WatchCache cache = new WatchCache(store, t);
             caches.add(cache);
-            byType.put(t, new ResourceHandler(t, new ObjectStorage(store, t), cache, admission, clock));
+            cacheOf.put(t, cache);
+        }
+        Admission admission = new Admission(new ObjectStorage(store, nsType), cacheOf.get(nsType), allocator);
+        for (ResourceType t : resources.all()) {
+            byType.put(t, new ResourceHandler(t, new ObjectStorage(store, t), cacheOf.get(t), admission, clock));
         }
     }
 

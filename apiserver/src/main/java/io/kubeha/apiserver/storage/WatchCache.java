@@ -223,6 +223,16 @@ public final class WatchCache implements AutoCloseable {
         }
     }
 
+    /** The object as the cache has it now, if the cache is ready and has it (a miss may just be a lagging cache). */
+    public java.util.Optional<ObjectNode> peek(String namespace, String name) {
+        lock.lock();
+        try {
+            return ready ? java.util.Optional.ofNullable(current.get(type.key(namespace, name))) : java.util.Optional.empty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The cache's objects (for a list at resourceVersion 0) and the revision they are at. */
     public record Snapshot(List<ObjectNode> items, long revision) {}
 
