@@ -77,8 +77,20 @@ public abstract sealed class StoreException extends RuntimeException {
 
     /** The store cannot serve now (unreachable, no quorum, timed out, closed). Retrying later may work. */
     public static final class Unavailable extends StoreException {
+        private final boolean timedOut;
+
         public Unavailable(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        /** @param timedOut the store did not answer in time (a write may still be applied), as opposed to refusing */
+        public Unavailable(String message, Throwable cause, boolean timedOut) {
             super(message, cause);
+            this.timedOut = timedOut;
+        }
+
+        public boolean timedOut() {
+            return timedOut;
         }
     }
 

@@ -156,11 +156,8 @@ public final class ObjectStorage {
         } catch (StoreException.Compacted e) {
             throw ApiException.gone("The resourceVersion for the provided list is too old.");
         } catch (StoreException.Unavailable e) {
-            String msg = e.getMessage() == null ? "" : e.getMessage();
-            if (msg.contains("within") || msg.contains("timed out") || msg.contains("deadline")) {
-                throw ApiException.timeout("The store did not answer in time: " + msg);
-            }
-            throw ApiException.unavailable("The store is unavailable: " + msg);
+            if (e.timedOut()) throw ApiException.timeout("The store did not answer in time: " + e.getMessage());
+            throw ApiException.unavailable("The store is unavailable: " + e.getMessage());
         } catch (StoreException.Invalid e) {
             String msg = e.getMessage() == null ? "" : e.getMessage();
             if (msg.contains("future")) throw ApiException.timeout("Too large resource version: " + msg);

@@ -237,7 +237,7 @@ public final class EmbeddedStore implements Store {
             throw new StoreException.Unavailable("the embedded store failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             throw new StoreException.Unavailable("the embedded store did not commit within " + options.requestTimeout()
-                    + "; the write may still be applied", e);
+                    + "; the write may still be applied", e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException.Unavailable("interrupted while waiting for the embedded store", e);

@@ -260,7 +260,7 @@ public final class EtcdStore implements Store {
             watch.started.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
             watch.close();
-            throw unavailable("watch " + prefix, "did not set up the watch within " + timeout, e);
+            throw unavailable("watch " + prefix, "did not set up the watch within " + timeout, e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             watch.close();
@@ -369,7 +369,7 @@ public final class EtcdStore implements Store {
             return future.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw unavailable(operation, "did not answer within " + timeout, e);
+            throw unavailable(operation, "did not answer within " + timeout, e, true);
         } catch (ExecutionException e) {
             throw failure(operation, revision, e.getCause(), deadline);
         } catch (InterruptedException e) {
@@ -388,13 +388,13 @@ public final class EtcdStore implements Store {
             case TOO_LARGE -> new StoreException.Invalid(operation + " is larger than etcd accepts (its"
                     + " --max-request-bytes, 1.5 MiB by default): " + EtcdErrors.messages(t), t);
             case INVALID -> new StoreException.Invalid(operation + " refused by etcd: " + EtcdErrors.messages(t), t);
-            case UNAVAILABLE -> unavailable(operation, "failed: " + EtcdErrors.messages(t), t);
+            case UNAVAILABLE -> unavailable(operation, "failed: " + EtcdErrors.messages(t), t, false);
         };
     }
 
-    private StoreException.Unavailable unavailable(String operation, String what, Throwable cause) {
+    private StoreException.Unavailable unavailable(String operation, String what, Throwable cause, boolean timedOut) {
         return new StoreException.Unavailable("etcd " + where + " " + what + " (" + operation + "); check that"
-                + " a majority of its members is running and reachable from here", cause);
+                + " a majority of its members is running and reachable from here", cause, timedOut);
     }
 
     /**
