@@ -287,9 +287,12 @@ final class ResourceHandler {
         String upgrade = req.header("Upgrade");
         if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
             // Watches are served as streamed HTTP responses only. A client that tries a websocket first (fabric8's
-            // does) must get a complete answer at once, or its handshake waits on the stream; 503 makes it fall
-            // back to a plain HTTP watch, as it does for kubectl proxy.
-            throw ApiException.unavailable("watch over websocket is not served here; watch with a plain HTTP GET");
+            // does) must get a complete, non-upgrade answer at once, or its handshake waits on the stream. A plain
+            // 200 is what a server without websockets answers; fabric8 then falls back to an HTTP watch at once
+            // (a 503 would do too, but it first retries 5xx answers with back-off, for some 20 seconds).
+            Response.send(req.exchange(), 200, "text/plain; charset=utf-8",
+                    "watch over websocket is not served here; watch with a plain HTTP GET\n".getBytes(StandardCharsets.UTF_8));
+            return;
         }
         Filter filter = filter(req);
         String rv = req.query("resourceVersion");
