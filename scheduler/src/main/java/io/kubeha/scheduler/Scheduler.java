@@ -270,6 +270,7 @@ public final class Scheduler implements AutoCloseable {
             queue.unschedulable(key);
             return;
         }
+        LOG.debug("{}: bound {} to {}", config.identity(), key, node);
         bindings.incrementAndGet();
         queue.done(key);
         recordEvent(pod, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to " + node);
@@ -342,7 +343,9 @@ public final class Scheduler implements AutoCloseable {
                     unchanged = "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason()) && message.equals(c.getMessage());
                     continue;
                 }
-                conditions.add(client.getKubernetesSerialization().convertValue(c, Map.class));
+                @SuppressWarnings("unchecked")
+                Map<String, Object> asMap = client.getKubernetesSerialization().convertValue(c, Map.class);
+                conditions.add(asMap);
             }
         }
         if (unchanged) return;
