@@ -54,6 +54,7 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicBoolean leading = new AtomicBoolean();
     private final AtomicLong term = new AtomicLong();
     private final AtomicLong bindings = new AtomicLong();
+    private final AtomicLong eventSeq = new AtomicLong();
     private volatile boolean closed;
     private volatile boolean started;
 
@@ -307,18 +308,34 @@ public final class Scheduler implements AutoCloseable {
 
     // ---------------------------------------------------------------- events and status
 
+    /** The last event recorded per pod, so a repeat of it counts up instead of piling up (client-go's correlator). */
+    private record Recorded(String uid, String reason, String message, String name, int count) { }
+
+    private final Map<String, Recorded> lastEvent = new ConcurrentHashMap<>();
+
     private void recordEvent(Pod pod, String type, String reason, String message) {
-        Instant now = Instant.now();
-        String ts = now.truncatedTo(ChronoUnit.SECONDS).toString();
+        String podKey = key(pod);
+        String uid = pod.getMetadata().getUid();
+        String ns = pod.getMetadata().getNamespace();
+        String ts = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        Recorded last = lastEvent.get(podKey);
+        if (last != null && Objects.equals(last.uid(), uid) && last.reason().equals(reason) && last.message().equals(message)) {
+            int count = last.count() + 1;
+            try {
+                client.v1().events().inNamespace(ns).withName(last.name()).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        client.getKubernetesSerialization().asJson(Map.of("count", count, "lastTimestamp", ts)));
+                lastEvent.put(podKey, new Recorded(uid, reason, message, last.name(), count));
+                return;
+            } catch (KubernetesClientException e) {
+                // gone (events expire) or unreadable: record a new one
+            }
+        }
+        String name = pod.getMetadata().getName() + "." + Long.toHexString(System.currentTimeMillis() * 1000 + eventSeq.incrementAndGet() % 1000);
         Event event = new EventBuilder()
-                .withNewMetadata()
-                .withName(pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()) + Long.toHexString(now.toEpochMilli() & 0xffff))
-                .withNamespace(pod.getMetadata().getNamespace())
-                .endMetadata()
+                .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
                 .withNewInvolvedObject()
-                .withApiVersion("v1").withKind("Pod")
-                .withNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                .withUid(pod.getMetadata().getUid()).withResourceVersion(pod.getMetadata().getResourceVersion())
+                .withApiVersion("v1").withKind("Pod").withNamespace(ns).withName(pod.getMetadata().getName())
+                .withUid(uid).withResourceVersion(pod.getMetadata().getResourceVersion())
                 .endInvolvedObject()
                 .withType(type).withReason(reason).withMessage(message)
                 .withNewSource().withComponent(config.schedulerName()).endSource()
@@ -327,9 +344,10 @@ public final class Scheduler implements AutoCloseable {
                 .withFirstTimestamp(ts).withLastTimestamp(ts).withCount(1)
                 .build();
         try {
-            client.v1().events().inNamespace(pod.getMetadata().getNamespace()).resource(event).create();
+            client.v1().events().inNamespace(ns).resource(event).create();
+            lastEvent.put(podKey, new Recorded(uid, reason, message, name, 1));
         } catch (KubernetesClientException e) {
-            LOG.debug("event for {} not recorded: {}", key(pod), e.getMessage());
+            LOG.debug("event for {} not recorded: {}", podKey, e.getMessage());
         }
     }
 
@@ -414,6 +432,7 @@ public final class Scheduler implements AutoCloseable {
             String k = key(p);
             queue.delete(k);
             assumed.remove(k);
+            lastEvent.remove(k);
             if (isBound(p)) queue.moveAllToActive();
         }
     }

@@ -92,7 +92,7 @@ class SchedulerTest {
         client.services().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
                 .withNewMetadata().withName("web").endMetadata()
                 .withNewSpec().withSelector(Map.of("app", "web")).addNewPort().withPort(80).endPort().endSpec().build()).create();
-        await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ofMillis(300)).until(() -> true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !scheduler.snapshot().services().isEmpty());
         for (int i = 0; i < 4; i++) {
             create(pod("web-" + i).editMetadata().addToLabels("app", "web").endMetadata().editSpec().withNodeSelector(Map.of(ROLE, "node")).endSpec().build());
         }
@@ -129,6 +129,9 @@ class SchedulerTest {
             assertThat(scheduled.getMessage()).isEqualTo(expected);
         });
         assertThat(nodeOf("huge")).isNull();
+        // it keeps being retried (back-off 100ms..500ms here): the one event counts up instead of new ones piling up
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events("huge")).singleElement()
+                .satisfies(e -> assertThat(e.getCount()).isGreaterThan(1)));
 
         // a bigger node joins: the waiting pod is retried and lands there
         ApiFixture.createNode(client, node("node3", Map.of(ROLE, "node")).editStatus()
@@ -146,7 +149,9 @@ class SchedulerTest {
             n.getSpec().setTaints(List.of(new io.fabric8.kubernetes.api.model.Taint("NoSchedule", "dedicated", null, "db")));
             return n;
         });
-        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.snapshot().nodes().stream().filter(n -> n.name().equals("node1")
+                || n.name().equals("node2")).allMatch(n -> Boolean.TRUE.equals(n.node.getSpec().getUnschedulable()) || n.node.getSpec().getTaints() != null
+                && !n.node.getSpec().getTaints().isEmpty()));
         create(pod("plain").editSpec().withNodeSelector(Map.of(ROLE, "node")).endSpec().build());
         create(pod("db").editSpec().withNodeSelector(Map.of(ROLE, "node"))
                 .withTolerations(new Toleration("NoSchedule", "dedicated", "Equal", null, "db")).endSpec().build());
