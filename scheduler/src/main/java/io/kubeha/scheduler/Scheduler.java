@@ -41,6 +41,9 @@ import java.util.random.RandomGenerator;
  * ({@link Framework}) and binds each pod through pods/binding. A bound pod is accounted on its node at once (assumed)
  * so the next decision sees it before the informer does. A scheduler that loses its lease stops binding at once and
  * stands by for the next election; informers keep running on standbys so a new leader starts with a warm cache.
+ *
+ * <p>The client is the caller's: build it with {@code Config.onlyHttpWatches} for kubeha's API server, which serves
+ * watches as streamed HTTP only (fabric8 otherwise tries a websocket first and falls back after the refusal).
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);

@@ -193,6 +193,23 @@ class SchedulerTest {
     }
 
     @Test
+    void aPodBeingDeletedIsNotScheduled() {
+        create(pod("doomed").editMetadata().addToFinalizers("example.com/hold").endMetadata()
+                .editSpec().withNodeSelector(Map.of(ROLE, "later")).endSpec().build());
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(events("doomed")).isNotEmpty());
+        client.pods().inNamespace("default").withName("doomed").delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> get("doomed").getMetadata().getDeletionTimestamp() != null);
+        ApiFixture.createNode(client, node("late", Map.of(ROLE, "later")).build());
+        create(pod("witness").editSpec().withNodeSelector(Map.of(ROLE, "later")).endSpec().build());
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(nodeOf("witness")).isEqualTo("late"));
+        assertThat(nodeOf("doomed")).isNull();
+        client.pods().inNamespace("default").withName("doomed").edit(p -> {
+            p.getMetadata().setFinalizers(List.of());
+            return p;
+        });
+    }
+
+    @Test
     void podsOfAnotherSchedulerAreLeftAlone() {
         create(pod("other").editSpec().withSchedulerName("my-scheduler").endSpec().build());
         create(pod("mine").build());
