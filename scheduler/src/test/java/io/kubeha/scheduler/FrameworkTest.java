@@ -192,6 +192,32 @@ class FrameworkTest {
     }
 
     @Test
+    void requestsAreTheSumOfContainersOrTheLargestInitContainer() {
+        Pod pod = podRequesting("p", "250m", "64Mi").editSpec()
+                .addNewContainer().withName("side").withImage("i").withNewResources().withRequests(Map.of("cpu", new Quantity("0.5"))).endResources().endContainer()
+                .addNewInitContainer().withName("init").withImage("i").withNewResources()
+                .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("1Gi"))).endResources().endInitContainer()
+                .endSpec().build();
+        assertThat(Resources.requests(pod)).isEqualTo(new Resources.Requests(750, 1024L * 1024 * 1024));
+        // for scoring, a container without requests counts as 100m and 200Mi
+        assertThat(Resources.nonZeroRequests(pod("q").build())).isEqualTo(new Resources.Requests(100, 200L * 1024 * 1024));
+    }
+
+    @Test
+    void anUnparsableLegacyAnnotationIsIgnored() {
+        Pod pod = pod("p").editMetadata().addToAnnotations(Affinities.LEGACY_ANNOTATION, "{not json").endMetadata().build();
+        assertThat(schedule(pod, List.of(worker("node1")), List.of())).isInstanceOf(Framework.Result.Fit.class);
+    }
+
+    @Test
+    void specAffinityAndLegacyAnnotationMustBothHold() {
+        Pod pod = pod("p").editMetadata().addToAnnotations(Affinities.LEGACY_ANNOTATION, LEGACY_MASTER_AFFINITY).endMetadata()
+                .editSpec().withNodeSelector(Map.of(ROLE, "node")).endSpec().build();
+        var noFit = (Framework.Result.NoFit) schedule(pod, List.of(worker("node1"), node("m", Map.of(ROLE, "master")).build()), List.of());
+        assertThat(noFit.message()).startsWith("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
+    }
+
+    @Test
     void noNodesAtAll() {
         var noFit = (Framework.Result.NoFit) schedule(pod("p").build(), List.of(), List.of());
         assertThat(noFit.message()).isEqualTo("no nodes available to schedule pods");
