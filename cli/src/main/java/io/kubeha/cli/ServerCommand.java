@@ -41,6 +41,13 @@ final class ServerCommand implements Callable<Integer> {
             description = "Where NodePorts come from (default: ${DEFAULT-VALUE}).")
     String nodePortRange;
 
+    @Option(names = "--disable", split = ",", paramLabel = "COMPONENT",
+            description = "Components not to run beside the API server: scheduler.")
+    java.util.List<String> disable = java.util.List.of();
+
+    @picocli.CommandLine.Mixin
+    LeaderElectionOptions election;
+
     @Option(names = "--compaction-interval", defaultValue = "5m",
             description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
     String compactionInterval;
@@ -48,6 +55,12 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InetSocketAddress address = Args.hostPort("--bind", bind);
+        for (String d : disable) {
+            if (!java.util.Set.of("scheduler").contains(d)) {
+                throw new Main.UserError("--disable: unknown component '" + d + "'; it can be: scheduler");
+            }
+        }
+        io.kubeha.scheduler.SchedulerConfig schedulerConfig = SchedulerCommand.config(election);
         ApiServerConfig config;
         try {
             config = ApiServerConfig.of(address).withServiceCidr(serviceCidr).withNodePortRange(nodePortRange);
@@ -69,7 +82,14 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("kubeha server: serving on " + url + " (store " + s.describe() + ", revision "
                     + s.currentRevision() + ")");
             System.err.println("kubeha server: kubectl --kubeconfig " + kubeconfig + " get namespaces");
-            stop.await();
+            // the other control-plane components run beside the API server as its clients, leader-elected across servers
+            try (io.fabric8.kubernetes.client.KubernetesClient client = Clients.forUrl(url);
+                 AutoCloseable podScheduler = disable.contains("scheduler") ? () -> { }
+                         : new io.kubeha.scheduler.Scheduler(client, schedulerConfig).start()) {
+                System.err.println("kubeha server: running " + (disable.contains("scheduler") ? "no other components"
+                        : "the scheduler (leader-elected)"));
+                stop.await();
+            }
         }
         return 0;
     }

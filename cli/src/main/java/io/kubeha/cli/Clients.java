@@ -1,0 +1,39 @@
+package io.kubeha.cli;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** API clients for the components that run beside or apart from the API server. */
+final class Clients {
+    private Clients() {}
+
+    static KubernetesClient fromKubeconfig(Path kubeconfig) {
+        String text;
+        try {
+            text = Files.readString(kubeconfig);
+        } catch (NoSuchFileException e) {
+            throw new Main.UserError("--kubeconfig: no such file " + kubeconfig + " (kubeha server writes DATA_DIR/admin.kubeconfig)");
+        } catch (IOException e) {
+            throw new Main.UserError("--kubeconfig: cannot read " + kubeconfig + ": " + e.getMessage());
+        }
+        Config config;
+        try {
+            config = Config.fromKubeconfig(text);
+        } catch (RuntimeException e) {
+            throw new Main.UserError("--kubeconfig: " + kubeconfig + " is not a kubeconfig: " + e.getMessage());
+        }
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    /** A client of the API server at {@code url} (the in-process components of kubeha server). */
+    static KubernetesClient forUrl(String url) {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url).build()).build();
+    }
+}
