@@ -8,9 +8,6 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The level-triggered shape every controller here shares: informers whose handlers only enqueue keys, one
@@ -42,26 +39,21 @@ public abstract class InformerController implements Controller, Reconciler {
     @Override
     public void start() throws Exception {
         setUp();
-        List<CompletableFuture<Void>> synced = new ArrayList<>();
         for (SharedIndexInformer<?> i : informers) {
             if (closed) {
                 return;
             }
-            synced.add(i.start().toCompletableFuture());
+            // the start future also waits for the watch to be established; the cache is usable once listed
+            i.start();
         }
-        CompletableFuture<Void> all = CompletableFuture.allOf(synced.toArray(CompletableFuture[]::new));
-        while (!closed) {
-            try {
-                all.get(200, TimeUnit.MILLISECONDS);
-                break;
-            } catch (TimeoutException e) {
-                // keep waiting until synced or closed
-            }
+        while (!closed && !hasSynced()) {
+            Thread.sleep(10);
         }
         synchronized (this) {
             if (closed) {
                 return;
             }
+            org.slf4j.LoggerFactory.getLogger(InformerController.class).info("{}: caches synced, starting {} workers", name(), ctx.workers());
             loop = new ReconcileLoop(name(), queue, this, ctx.workers(), ctx.acting()).start();
         }
     }

@@ -46,7 +46,9 @@ public final class ApiFixture implements AutoCloseable {
 
     public KubernetesClient newClient() {
         KubernetesClient c = new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder().withMasterUrl(url).withRequestTimeout(10_000).build()).build();
+                .withConfig(new ConfigBuilder().withMasterUrl(url).withRequestTimeout(10_000)
+                        // the API server serves watches over plain HTTP only: skip the websocket attempt
+                        .withOnlyHttpWatches(true).build()).build();
         closeables.add(c);
         return c;
     }

@@ -213,6 +213,8 @@ public final class ReplicaSetController extends InformerController {
         List<Pod> active = pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, rs.getMetadata().getNamespace()).stream()
                 .filter(ReplicaSetController::isActive).toList();
         List<Pod> owned = claim(rs, active);
+        log.debug("sync {}: needsSync={} owned={} want={} expectations {}", key, needsSync, owned.size(),
+                rs.getSpec().getReplicas(), expectations.describe(key));
 
         Exception manageError = null;
         if (needsSync) {

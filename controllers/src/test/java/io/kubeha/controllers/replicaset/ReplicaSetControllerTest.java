@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,8 @@ class ReplicaSetControllerTest {
         api = new ApiFixture();
         client = api.client;
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        api.manager(ControllerManager.Config.defaults().withControllers(Set.of("replicaset")));
+        api.manager(ControllerManager.Config.defaults().withControllers(Set.of("replicaset"))
+                .withTimings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(100)));
     }
 
     @AfterEach
