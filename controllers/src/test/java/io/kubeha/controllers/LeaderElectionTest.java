@@ -131,4 +131,43 @@ class LeaderElectionTest {
             }
         }
     }
+
+    @Test
+    void aLeaderThatCannotRenewStopsActingWithinTheRenewDeadline() throws Exception {
+        try (ApiFixture api = new ApiFixture()) {
+            KubernetesClient client = api.client;
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+            ControllerManager a = api.manager(ControllerManager.Config.defaults().withControllers(Set.of("replicaset"))
+                    .withTimings(LEASE, RENEW, RETRY).withIdentity("manager-a"));
+            await().atMost(ApiFixture.WAIT).until(a::isLeader);
+
+            // another holder takes the lease over (as if a's renewals had stopped reaching the server)
+            Lease lease = client.leases().inNamespace("kube-system").withName("kube-controller-manager").get();
+            lease.getSpec().setHolderIdentity("intruder");
+            lease.getSpec().setLeaseDurationSeconds(600);
+            lease.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+            client.leases().inNamespace("kube-system").resource(lease).update();
+            long t0 = System.nanoTime();
+            await().atMost(RENEW.plus(RETRY).plusSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> !a.isLeader());
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThanOrEqualTo(RENEW.plus(RETRY).plusSeconds(1));
+
+            // no longer acting: a new ReplicaSet gets no pods while the intruder holds the lease
+            client.apps().replicaSets().inNamespace(NS).resource(new ReplicaSetBuilder()
+                    .withNewMetadata().withName("idle").endMetadata()
+                    .withNewSpec().withReplicas(2).withNewSelector().withMatchLabels(Map.of("app", "idle")).endSelector()
+                    .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "idle")).endMetadata()
+                    .withNewSpec().addNewContainer().withName("c").withImage("img").endContainer().endSpec().endTemplate()
+                    .endSpec().build()).create();
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+                    .until(() -> client.pods().inNamespace(NS).list().getItems().isEmpty() && !a.isLeader());
+
+            // once the intruder's lease is released (expired), a campaigns again, wins and acts
+            lease = client.leases().inNamespace("kube-system").withName("kube-controller-manager").get();
+            lease.getSpec().setLeaseDurationSeconds(1);
+            lease.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).minusSeconds(60));
+            client.leases().inNamespace("kube-system").resource(lease).update();
+            await().atMost(ApiFixture.WAIT).until(a::isLeader);
+            await().atMost(ApiFixture.WAIT).until(() -> client.pods().inNamespace(NS).list().getItems().size() == 2);
+        }
+    }
 }
