@@ -142,11 +142,7 @@ class LeaderElectionTest {
             await().atMost(ApiFixture.WAIT).until(a::isLeader);
 
             // another holder takes the lease over (as if a's renewals had stopped reaching the server)
-            Lease lease = client.leases().inNamespace("kube-system").withName("kube-controller-manager").get();
-            lease.getSpec().setHolderIdentity("intruder");
-            lease.getSpec().setLeaseDurationSeconds(600);
-            lease.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
-            client.leases().inNamespace("kube-system").resource(lease).update();
+            writeLease(client, "intruder", 600, java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
             long t0 = System.nanoTime();
             await().atMost(RENEW.plus(RETRY).plusSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() -> !a.isLeader());
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThanOrEqualTo(RENEW.plus(RETRY).plusSeconds(1));
@@ -162,12 +158,22 @@ class LeaderElectionTest {
                     .until(() -> client.pods().inNamespace(NS).list().getItems().isEmpty() && !a.isLeader());
 
             // once the intruder's lease is released (expired), a campaigns again, wins and acts
-            lease = client.leases().inNamespace("kube-system").withName("kube-controller-manager").get();
-            lease.getSpec().setLeaseDurationSeconds(1);
-            lease.getSpec().setRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).minusSeconds(60));
-            client.leases().inNamespace("kube-system").resource(lease).update();
+            writeLease(client, "intruder", 1, java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).minusSeconds(60));
             await().atMost(ApiFixture.WAIT).until(a::isLeader);
             await().atMost(ApiFixture.WAIT).until(() -> client.pods().inNamespace(NS).list().getItems().size() == 2);
         }
+    }
+
+    /** Overwrites the controller-manager Lease (retrying on conflict with the holder's own renewals). */
+    static void writeLease(KubernetesClient client, String holder, int durationSeconds, java.time.ZonedDateTime renewTime) {
+        await().atMost(ApiFixture.WAIT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
+                .until(() -> {
+                    Lease lease = client.leases().inNamespace("kube-system").withName("kube-controller-manager").get();
+                    lease.getSpec().setHolderIdentity(holder);
+                    lease.getSpec().setLeaseDurationSeconds(durationSeconds);
+                    lease.getSpec().setRenewTime(renewTime);
+                    client.leases().inNamespace("kube-system").resource(lease).update();
+                    return true;
+                });
     }
 }

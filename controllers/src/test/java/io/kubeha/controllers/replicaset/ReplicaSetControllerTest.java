@@ -119,6 +119,13 @@ class ReplicaSetControllerTest {
             await().atMost(ApiFixture.WAIT).until(() -> client.apps().replicaSets().inNamespace(NS).withName("web").get()
                     .getStatus() != null);
             scale("web", 12);
+            // many syncs while the creates are in flight (each annotation change is an event): only the
+            // expectations stop these from creating again from a cache that has not seen the new pods yet
+            for (int i = 0; i < 20; i++) {
+                client.apps().replicaSets().inNamespace(NS).withName("web").patch(
+                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"poke\":\"" + i + "\"}}}");
+            }
             await().atMost(ApiFixture.WAIT).until(() -> owned(rs).size() == 12);
             for (Pod p : owned(rs)) {
                 assertThat(p.getMetadata().getName()).startsWith("web-");
