@@ -45,6 +45,10 @@ public final class ApiFixture implements AutoCloseable {
     }
 
     public KubernetesClient newClient() {
+        return newClient(url);
+    }
+
+    public KubernetesClient newClient(String url) {
         KubernetesClient c = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder().withMasterUrl(url).withRequestTimeout(10_000)
                         // the API server serves watches over plain HTTP only: skip the websocket attempt
@@ -54,7 +58,11 @@ public final class ApiFixture implements AutoCloseable {
     }
 
     public ControllerManager manager(ControllerManager.Config config) {
-        ControllerManager m = new ControllerManager(newClient(), config);
+        return manager(config, newClient());
+    }
+
+    public ControllerManager manager(ControllerManager.Config config, KubernetesClient managerClient) {
+        ControllerManager m = new ControllerManager(managerClient, config);
         closeables.add(m);
         return m.start();
     }

@@ -121,11 +121,7 @@ class ReplicaSetControllerTest {
             scale("web", 12);
             // many syncs while the creates are in flight (each annotation change is an event): only the
             // expectations stop these from creating again from a cache that has not seen the new pods yet
-            for (int i = 0; i < 20; i++) {
-                client.apps().replicaSets().inNamespace(NS).withName("web").patch(
-                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-                        "{\"metadata\":{\"annotations\":{\"poke\":\"" + i + "\"}}}");
-            }
+            poke(client, "web", 20);
             await().atMost(ApiFixture.WAIT).until(() -> owned(rs).size() == 12);
             for (Pod p : owned(rs)) {
                 assertThat(p.getMetadata().getName()).startsWith("web-");
@@ -271,5 +267,22 @@ class ReplicaSetControllerTest {
         scale("spread", 2);
         await().atMost(ApiFixture.WAIT).until(() -> owned(rs).size() == 2);
         assertThat(owned(rs)).extracting(PodRanking::nodeName).containsExactlyInAnyOrder("node1", "node2");
+    }
+
+    /**
+     * Annotation changes, each a ReplicaSet event and so a sync. Retried on 409: this API server can answer a
+     * patch without resourceVersion with Conflict when it races the controller's status write (kube-apiserver
+     * retries those internally).
+     */
+    static void poke(KubernetesClient client, String name, int times) {
+        for (int i = 0; i < times; i++) {
+            String patch = "{\"metadata\":{\"annotations\":{\"poke\":\"" + System.nanoTime() + "\"}}}";
+            await().atMost(ApiFixture.WAIT).ignoreExceptionsMatching(e -> e instanceof io.fabric8.kubernetes.client.KubernetesClientException k
+                    && k.getCode() == 409).until(() -> {
+                client.apps().replicaSets().inNamespace(NS).withName(name).patch(
+                        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch);
+                return true;
+            });
+        }
     }
 }
