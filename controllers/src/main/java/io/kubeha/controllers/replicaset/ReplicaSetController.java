@@ -493,9 +493,4 @@ public final class ReplicaSetController extends InformerController {
         }
         log.debug("{}: status {}", key(rs), status);
     }
-
-    /** For tests: the outstanding expectations of a ReplicaSet key. */
-    public String describeExpectations(String key) {
-        return expectations.describe(key);
-    }
 }

@@ -151,6 +151,10 @@ class ReplicaSetControllerTest {
                         assertThat(e.getReason()).isEqualTo("SuccessfulCreate");
                         assertThat(e.getMessage()).startsWith("Created pod: web-");
                         assertThat(e.getInvolvedObject().getName()).isEqualTo("web");
+                    }).anySatisfy(e -> {
+                        assertThat(e.getReason()).isEqualTo("SuccessfulDelete");
+                        assertThat(e.getMessage()).startsWith("Deleted pod: web-");
+                        assertThat(e.getSource().getComponent()).isEqualTo("replicaset-controller");
                     }));
         }
     }
