@@ -3,6 +3,7 @@ package io.kubeha.controllers;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.kubeha.controllers.namespace.NamespaceController;
 import io.kubeha.controllers.replicaset.ReplicaSetController;
@@ -23,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -123,7 +125,7 @@ public final class ControllerManager implements AutoCloseable {
         final List<Controller> controllers = new ArrayList<>();
 
         void start() {
-            ControllerContext ctx = new ControllerContext(client, () -> active && !closed, clock, scheduler, config.workers());
+            ControllerContext ctx = new ControllerContext(client, () -> active && !closed && renewedWithinDeadline(), clock, scheduler, config.workers());
             for (String name : CONTROLLERS.keySet()) {
                 if (!config.controllers().contains(name)) {
                     continue;
@@ -167,6 +169,60 @@ public final class ControllerManager implements AutoCloseable {
     private volatile Term term;
     private CompletableFuture<?> election;
     private volatile String observedLeader;
+    /** System.nanoTime() at the start of the last write that made or kept this process the holder. */
+    private volatile long lastRenewStart;
+
+    /**
+     * fabric8's elector bounds a renewal by its retries, not by the time a single request may block: the gate
+     * does not trust it and closes by itself once no renewal has succeeded for the renew deadline (counted from
+     * the start of the last successful write, which is no later than the renewTime it wrote).
+     */
+    private final class RenewTrackingLock extends LeaseLock {
+        RenewTrackingLock(String namespace, String name, String identity) {
+            super(namespace, name, identity);
+        }
+
+        @Override
+        public synchronized void create(KubernetesClient c, LeaderElectionRecord record) {
+            long start = System.nanoTime();
+            super.create(c, record);
+            renewed(record, start);
+        }
+
+        @Override
+        public synchronized void update(KubernetesClient c, LeaderElectionRecord record) {
+            long start = System.nanoTime();
+            super.update(c, record);
+            renewed(record, start);
+        }
+
+        private void renewed(LeaderElectionRecord record, long start) {
+            if (config.identity().equals(record.getHolderIdentity())) {
+                lastRenewStart = start;
+            }
+        }
+    }
+
+    private boolean renewedWithinDeadline() {
+        return System.nanoTime() - lastRenewStart < config.renewDeadline().toNanos();
+    }
+
+    /** Stops the term the moment renewals have failed for the renew deadline, and campaigns afresh. */
+    private void watchdog() {
+        Term t = term;
+        if (t == null || !t.active || renewedWithinDeadline()) {
+            return;
+        }
+        log.warn("{}: lease not renewed within {}: stopping all controllers", config.identity(), config.renewDeadline());
+        stoppedLeading();
+        CompletableFuture<?> f;
+        synchronized (this) {
+            f = election;
+        }
+        if (f != null) {
+            f.cancel(true); // ends this election; its completion campaigns again
+        }
+    }
 
     public ControllerManager(KubernetesClient client, Config config) {
         this(client, config, Clock.systemUTC());
@@ -176,6 +232,7 @@ public final class ControllerManager implements AutoCloseable {
         this.client = Objects.requireNonNull(client, "client");
         this.config = Objects.requireNonNull(config, "config");
         this.clock = clock;
+        this.lastRenewStart = System.nanoTime() - config.renewDeadline().toNanos() - 1; // never renewed
         this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("controller-manager-delays").factory());
     }
 
@@ -190,6 +247,8 @@ public final class ControllerManager implements AutoCloseable {
         }
         if (election == null) {
             campaign();
+            long period = Math.max(10, config.retryPeriod().toMillis() / 4);
+            scheduler.scheduleAtFixedRate(this::watchdog, period, period, TimeUnit.MILLISECONDS);
         }
         return this;
     }
@@ -198,7 +257,7 @@ public final class ControllerManager implements AutoCloseable {
         if (closed) {
             return;
         }
-        var lock = new LeaseLock(config.leaseNamespace(), config.leaseName(), config.identity());
+        var lock = new RenewTrackingLock(config.leaseNamespace(), config.leaseName(), config.identity());
         var electionConfig = new LeaderElectionConfigBuilder()
                 .withName(config.leaseName())
                 .withLock(lock)
@@ -245,7 +304,7 @@ public final class ControllerManager implements AutoCloseable {
     /** True while this manager holds the lease and its controllers act. */
     public boolean isLeader() {
         Term t = term;
-        return t != null && t.active && !closed;
+        return t != null && t.active && !closed && renewedWithinDeadline();
     }
 
     /** The holder identity last reported by the elector (may be another process). */

@@ -52,7 +52,9 @@ public final class ApiFixture implements AutoCloseable {
         KubernetesClient c = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder().withMasterUrl(url).withRequestTimeout(10_000)
                         // the API server serves watches over plain HTTP only: skip the websocket attempt
-                        .withOnlyHttpWatches(true).build()).build();
+                        .withOnlyHttpWatches(true)
+                        // fabric8 retries a refused connection with back-off for tens of seconds by default
+                        .withRequestRetryBackoffLimit(1).build()).build();
         closeables.add(c);
         return c;
     }

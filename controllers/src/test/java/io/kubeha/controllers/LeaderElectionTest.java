@@ -164,6 +164,20 @@ class LeaderElectionTest {
         }
     }
 
+    @Test
+    void aLeaderCutOffFromTheApiServerStopsActingBeforeItsLeaseCouldExpire() throws Exception {
+        try (ApiFixture api = new ApiFixture()) {
+            ControllerManager a = api.manager(ControllerManager.Config.defaults().withControllers(Set.of("replicaset"))
+                    .withTimings(LEASE, RENEW, RETRY).withIdentity("manager-a"));
+            await().atMost(ApiFixture.WAIT).until(a::isLeader);
+            long t0 = System.nanoTime();
+            api.server.close(); // renewals now fail
+            // it must stop before a standby could take the lease (lease duration after the last renewal)
+            await().atMost(LEASE).pollInterval(Duration.ofMillis(20)).until(() -> !a.isLeader());
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(LEASE);
+        }
+    }
+
     /** Overwrites the controller-manager Lease (retrying on conflict with the holder's own renewals). */
     static void writeLease(KubernetesClient client, String holder, int durationSeconds, java.time.ZonedDateTime renewTime) {
         await().atMost(ApiFixture.WAIT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class)
