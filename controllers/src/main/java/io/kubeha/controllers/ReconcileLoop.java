@@ -11,10 +11,12 @@ import java.util.function.BooleanSupplier;
 /**
  * Workers that take keys from a {@link WorkQueue} and reconcile them: success forgets the key's back-off (and
  * requeues after the returned delay, if any), failure requeues it rate-limited. Workers only run while
- * {@code acting} is true (the leader gate); once closed no worker starts another reconcile.
+ * {@code acting} is true (the leader gate): while it is false keys wait, and no worker starts a reconcile.
  */
 public final class ReconcileLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
+
+    static final Duration GATE_RECHECK = Duration.ofMillis(100);
 
     private final String name;
     private final WorkQueue queue;
@@ -54,7 +56,10 @@ public final class ReconcileLoop implements AutoCloseable {
             }
             try {
                 if (!acting.getAsBoolean()) {
-                    return;
+                    // not acting now (lease not renewed in time): keep the key for when the gate opens again or
+                    // the term ends (then the queue is shut down and this worker exits)
+                    queue.addAfter(key, GATE_RECHECK);
+                    continue;
                 }
                 Duration again = reconciler.reconcile(key);
                 queue.forget(key);
@@ -62,8 +67,12 @@ public final class ReconcileLoop implements AutoCloseable {
                     queue.addAfter(key, again);
                 }
             } catch (Exception e) {
-                if (!acting.getAsBoolean() || queue.isShuttingDown()) {
+                if (queue.isShuttingDown()) {
                     return;
+                }
+                if (!acting.getAsBoolean()) {
+                    queue.addAfter(key, GATE_RECHECK);
+                    continue;
                 }
                 log.info("{}: reconcile {} failed (requeued, {} failures): {}", name, key, queue.numRequeues(key) + 1, e.toString());
                 queue.addRateLimited(key);

@@ -118,17 +118,23 @@ class WorkQueueTest {
     }
 
     @Test
-    void loopStopsActingWhenTheGateCloses() {
+    void loopDoesNotReconcileWhileTheGateIsClosedAndResumesWhenItOpens() {
         WorkQueue q = new WorkQueue(delayer);
         AtomicInteger runs = new AtomicInteger();
+        AtomicInteger gateChecks = new AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean acting = new java.util.concurrent.atomic.AtomicBoolean(false);
         try (ReconcileLoop loop = new ReconcileLoop("gate", q, k -> {
             runs.incrementAndGet();
             return null;
-        }, 2, acting::get).start()) {
+        }, 2, () -> {
+            gateChecks.incrementAndGet();
+            return acting.get();
+        }).start()) {
             q.add("x");
-            await().atMost(Duration.ofSeconds(10)).until(() -> q.length() == 0);
-            assertThat(runs).hasValue(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gateChecks.get() >= 3);
+            assertThat(runs).as("kept, not reconciled, while the gate is closed").hasValue(0);
+            acting.set(true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() == 1);
         }
     }
 }
