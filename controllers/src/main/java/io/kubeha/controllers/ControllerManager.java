@@ -121,7 +121,13 @@ public final class ControllerManager implements AutoCloseable {
 
     /** One leadership term: its gate and its controllers. */
     private final class Term {
+        final long election;
         volatile boolean active = true;
+
+        Term(long election) {
+            this.election = election;
+        }
+
         final List<Controller> controllers = new ArrayList<>();
 
         void start() {
@@ -168,6 +174,7 @@ public final class ControllerManager implements AutoCloseable {
     private volatile boolean closed;
     private volatile Term term;
     private CompletableFuture<?> election;
+    private long elections; // guarded by this
     private volatile String observedLeader;
     /** System.nanoTime() at the start of the last write that made or kept this process the holder. */
     private volatile long lastRenewStart;
@@ -214,7 +221,7 @@ public final class ControllerManager implements AutoCloseable {
             return;
         }
         log.warn("{}: lease not renewed within {}: stopping all controllers", config.identity(), config.renewDeadline());
-        stoppedLeading();
+        stopTerm();
         CompletableFuture<?> f;
         synchronized (this) {
             f = election;
@@ -257,6 +264,8 @@ public final class ControllerManager implements AutoCloseable {
         if (closed) {
             return;
         }
+        // callbacks of an election that has ended (they may come late) must not touch a later election's term
+        long generation = ++elections;
         var lock = new RenewTrackingLock(config.leaseNamespace(), config.leaseName(), config.identity());
         var electionConfig = new LeaderElectionConfigBuilder()
                 .withName(config.leaseName())
@@ -265,12 +274,13 @@ public final class ControllerManager implements AutoCloseable {
                 .withRenewDeadline(config.renewDeadline())
                 .withRetryPeriod(config.retryPeriod())
                 .withReleaseOnCancel(true)
-                .withLeaderCallbacks(new LeaderCallbacks(this::startedLeading, this::stoppedLeading, l -> observedLeader = l))
+                .withLeaderCallbacks(new LeaderCallbacks(() -> startedLeading(generation), () -> stoppedLeading(generation),
+                        l -> observedLeader = l))
                 .build();
         CompletableFuture<?> f = client.leaderElector().withConfig(electionConfig).build().start();
         election = f;
         f.whenComplete((r, e) -> {
-            stoppedLeading();
+            stoppedLeading(generation);
             if (!closed) {
                 log.info("{}: election ended ({}); campaigning again", config.identity(), e == null ? "lease lost" : e.toString());
                 Thread.ofVirtual().start(this::campaign);
@@ -278,25 +288,46 @@ public final class ControllerManager implements AutoCloseable {
         });
     }
 
-    private void startedLeading() {
-        if (closed) {
-            return;
+    private void startedLeading(long generation) {
+        Term t;
+        synchronized (this) {
+            if (closed || generation != elections) {
+                return;
+            }
+            stopTerm();
+            t = new Term(generation);
+            term = t;
         }
         log.info("{}: became leader of {}/{}", config.identity(), config.leaseNamespace(), config.leaseName());
-        Term t = new Term();
-        term = t;
         // controllers wait for their caches: never on the elector's thread, which must keep renewing
         Thread.ofVirtual().name("controller-manager-term").start(t::start);
     }
 
-    private void stoppedLeading() {
-        Term t = term;
-        if (t == null) {
-            return;
+    private void stoppedLeading(long generation) {
+        Term t;
+        synchronized (this) {
+            t = term;
+            if (t == null || t.election != generation) {
+                return;
+            }
+            t.active = false;
+            term = null;
         }
-        // the gate closes at once; stopping informers and workers may take a moment
-        t.active = false;
-        term = null;
+        log.info("{}: stopped leading", config.identity());
+        t.stop();
+    }
+
+    /** Ends the current term, if any: its gate closes at once; stopping informers and workers may take a moment. */
+    private void stopTerm() {
+        Term t;
+        synchronized (this) {
+            t = term;
+            if (t == null) {
+                return;
+            }
+            t.active = false;
+            term = null;
+        }
         log.info("{}: stopped leading", config.identity());
         t.stop();
     }
@@ -323,7 +354,7 @@ public final class ControllerManager implements AutoCloseable {
             closed = true;
             f = election;
         }
-        stoppedLeading();
+        stopTerm();
         if (f != null) {
             f.cancel(true);
         }

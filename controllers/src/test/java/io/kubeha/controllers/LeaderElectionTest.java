@@ -175,6 +175,11 @@ class LeaderElectionTest {
             // it must stop before a standby could take the lease (lease duration after the last renewal)
             await().atMost(LEASE).pollInterval(Duration.ofMillis(20)).until(() -> !a.isLeader());
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(LEASE);
+
+            // the API server comes back on the same port and store: the manager campaigns again and leads
+            try (var again = new io.kubeha.apiserver.ApiServer(api.store, api.server.address()).start()) {
+                await().atMost(ApiFixture.WAIT).until(a::isLeader);
+            }
         }
     }
 
