@@ -1,0 +1,363 @@
+package io.kubeha.controllers;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.kubeha.controllers.namespace.NamespaceController;
+import io.kubeha.controllers.replicaset.ReplicaSetController;
+import io.kubeha.controllers.serviceaccount.ServiceAccountController;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The controller-manager: runs the configured controllers only while it holds the leader Lease
+ * (kube-system/kube-controller-manager by default), through fabric8's leader elector. The moment the lease is
+ * lost (not renewed within the renew deadline) every controller's leader gate closes, so no write goes out after
+ * that, and the controllers are stopped; the manager then campaigns again with fresh controllers. Because the
+ * renew deadline is shorter than the lease duration, a standby can only take over after the old leader has
+ * stopped acting.
+ */
+public final class ControllerManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
+
+    /** Controllers by name, in start order. */
+    public static final Map<String, Function<ControllerContext, Controller>> CONTROLLERS;
+
+    static {
+        Map<String, Function<ControllerContext, Controller>> m = new LinkedHashMap<>();
+        m.put(ReplicaSetController.NAME, ReplicaSetController::new);
+        m.put(NamespaceController.NAME, NamespaceController::new);
+        m.put(ServiceAccountController.NAME, ServiceAccountController::new);
+        CONTROLLERS = java.util.Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Leader election and controller selection; validated here: leaseDuration > renewDeadline > retryPeriod > 0.
+     *
+     * @param identity    the Lease holder identity (defaults name host and process)
+     * @param controllers names from {@link #CONTROLLERS}
+     * @param workers     concurrent reconciles per controller
+     */
+    public record Config(String leaseNamespace, String leaseName, String identity, Duration leaseDuration,
+                         Duration renewDeadline, Duration retryPeriod, Set<String> controllers, int workers) {
+        public Config {
+            Objects.requireNonNull(leaseNamespace, "leaseNamespace");
+            Objects.requireNonNull(leaseName, "leaseName");
+            Objects.requireNonNull(identity, "identity");
+            if (identity.isBlank()) {
+                throw new IllegalArgumentException("identity must not be blank");
+            }
+            if (retryPeriod.isNegative() || retryPeriod.isZero()) {
+                throw new IllegalArgumentException("retryPeriod must be positive, got " + retryPeriod);
+            }
+            if (leaseDuration.compareTo(renewDeadline) <= 0) {
+                throw new IllegalArgumentException("leaseDuration (" + leaseDuration + ") must be greater than renewDeadline (" + renewDeadline + ")");
+            }
+            if (renewDeadline.compareTo(retryPeriod) <= 0) {
+                throw new IllegalArgumentException("renewDeadline (" + renewDeadline + ") must be greater than retryPeriod (" + retryPeriod + ")");
+            }
+            controllers = Set.copyOf(controllers);
+            for (String c : controllers) {
+                if (!CONTROLLERS.containsKey(c)) {
+                    throw new IllegalArgumentException("unknown controller " + c + "; known: " + CONTROLLERS.keySet());
+                }
+            }
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+            }
+        }
+
+        /** Kubernetes' defaults: kube-system/kube-controller-manager, 15s/10s/2s, every controller, 5 workers. */
+        public static Config defaults() {
+            return new Config("kube-system", "kube-controller-manager", defaultIdentity(), Duration.ofSeconds(15),
+                    Duration.ofSeconds(10), Duration.ofSeconds(2), CONTROLLERS.keySet(), 5);
+        }
+
+        public Config withTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers);
+        }
+
+        public Config withIdentity(String identity) {
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers);
+        }
+
+        public Config withControllers(Set<String> controllers) {
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers);
+        }
+
+        public Config withLease(String namespace, String name) {
+            return new Config(namespace, name, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers);
+        }
+    }
+
+    /** host_pid_random: names the host and the process, unique even for several managers in one JVM. */
+    public static String defaultIdentity() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown-host";
+        }
+        return host + "_" + ProcessHandle.current().pid() + "_" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** One leadership term: its gate and its controllers. */
+    private final class Term {
+        final long election;
+        volatile boolean active = true;
+
+        Term(long election) {
+            this.election = election;
+        }
+
+        final List<Controller> controllers = new ArrayList<>();
+
+        void start() {
+            ControllerContext ctx = new ControllerContext(client, () -> active && !closed && renewedWithinDeadline(), clock, scheduler, config.workers());
+            for (String name : CONTROLLERS.keySet()) {
+                if (!config.controllers().contains(name)) {
+                    continue;
+                }
+                Controller c = CONTROLLERS.get(name).apply(ctx);
+                synchronized (this) {
+                    if (!active) {
+                        return;
+                    }
+                    controllers.add(c);
+                }
+                try {
+                    c.start();
+                } catch (Exception e) {
+                    log.error("{}: controller {} failed to start", config.identity(), name, e);
+                }
+            }
+        }
+
+        void stop() {
+            active = false;
+            List<Controller> cs;
+            synchronized (this) {
+                cs = List.copyOf(controllers);
+            }
+            for (Controller c : cs.reversed()) {
+                try {
+                    c.close();
+                } catch (RuntimeException e) {
+                    log.warn("{}: closing {} failed", config.identity(), c.name(), e);
+                }
+            }
+        }
+    }
+
+    private final KubernetesClient client;
+    private final Config config;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private volatile boolean closed;
+    private volatile Term term;
+    private CompletableFuture<?> election;
+    private long elections; // guarded by this
+    private volatile String observedLeader;
+    /** System.nanoTime() at the start of the last write that made or kept this process the holder. */
+    private volatile long lastRenewStart;
+
+    /**
+     * fabric8's elector bounds a renewal by its retries, not by the time a single request may block: the gate
+     * does not trust it and closes by itself once no renewal has succeeded for the renew deadline (counted from
+     * the start of the last successful write, which is no later than the renewTime it wrote).
+     */
+    private final class RenewTrackingLock extends LeaseLock {
+        RenewTrackingLock(String namespace, String name, String identity) {
+            super(namespace, name, identity);
+        }
+
+        @Override
+        public synchronized void create(KubernetesClient c, LeaderElectionRecord record) {
+            long start = System.nanoTime();
+            super.create(c, record);
+            renewed(record, start);
+        }
+
+        @Override
+        public synchronized void update(KubernetesClient c, LeaderElectionRecord record) {
+            long start = System.nanoTime();
+            super.update(c, record);
+            renewed(record, start);
+        }
+
+        private void renewed(LeaderElectionRecord record, long start) {
+            if (config.identity().equals(record.getHolderIdentity())) {
+                lastRenewStart = start;
+            }
+        }
+    }
+
+    private boolean renewedWithinDeadline() {
+        return System.nanoTime() - lastRenewStart < config.renewDeadline().toNanos();
+    }
+
+    /** Stops the term the moment renewals have failed for the renew deadline, and campaigns afresh. */
+    private void watchdog() {
+        Term t = term;
+        if (t == null || !t.active || renewedWithinDeadline()) {
+            return;
+        }
+        log.warn("{}: lease not renewed within {}: stopping all controllers", config.identity(), config.renewDeadline());
+        stopTerm();
+        CompletableFuture<?> f;
+        synchronized (this) {
+            f = election;
+        }
+        if (f != null) {
+            f.cancel(true); // ends this election; its completion campaigns again
+        }
+    }
+
+    public ControllerManager(KubernetesClient client, Config config) {
+        this(client, config, Clock.systemUTC());
+    }
+
+    public ControllerManager(KubernetesClient client, Config config, Clock clock) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = clock;
+        this.lastRenewStart = System.nanoTime() - config.renewDeadline().toNanos() - 1; // never renewed
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("controller-manager-delays").factory());
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Starts campaigning for the lease; controllers start when it is won. */
+    public synchronized ControllerManager start() {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        if (election == null) {
+            campaign();
+            long period = Math.max(10, config.retryPeriod().toMillis() / 4);
+            scheduler.scheduleAtFixedRate(this::watchdog, period, period, TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    private synchronized void campaign() {
+        if (closed) {
+            return;
+        }
+        // callbacks of an election that has ended (they may come late) must not touch a later election's term
+        long generation = ++elections;
+        var lock = new RenewTrackingLock(config.leaseNamespace(), config.leaseName(), config.identity());
+        var electionConfig = new LeaderElectionConfigBuilder()
+                .withName(config.leaseName())
+                .withLock(lock)
+                .withLeaseDuration(config.leaseDuration())
+                .withRenewDeadline(config.renewDeadline())
+                .withRetryPeriod(config.retryPeriod())
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> startedLeading(generation), () -> stoppedLeading(generation),
+                        l -> observedLeader = l))
+                .build();
+        CompletableFuture<?> f = client.leaderElector().withConfig(electionConfig).build().start();
+        election = f;
+        f.whenComplete((r, e) -> {
+            stoppedLeading(generation);
+            if (!closed) {
+                log.info("{}: election ended ({}); campaigning again", config.identity(), e == null ? "lease lost" : e.toString());
+                Thread.ofVirtual().start(this::campaign);
+            }
+        });
+    }
+
+    private void startedLeading(long generation) {
+        Term t;
+        synchronized (this) {
+            if (closed || generation != elections) {
+                return;
+            }
+            stopTerm();
+            t = new Term(generation);
+            term = t;
+        }
+        log.info("{}: became leader of {}/{}", config.identity(), config.leaseNamespace(), config.leaseName());
+        // controllers wait for their caches: never on the elector's thread, which must keep renewing
+        Thread.ofVirtual().name("controller-manager-term").start(t::start);
+    }
+
+    private void stoppedLeading(long generation) {
+        Term t;
+        synchronized (this) {
+            t = term;
+            if (t == null || t.election != generation) {
+                return;
+            }
+            t.active = false;
+            term = null;
+        }
+        log.info("{}: stopped leading", config.identity());
+        t.stop();
+    }
+
+    /** Ends the current term, if any: its gate closes at once; stopping informers and workers may take a moment. */
+    private void stopTerm() {
+        Term t;
+        synchronized (this) {
+            t = term;
+            if (t == null) {
+                return;
+            }
+            t.active = false;
+            term = null;
+        }
+        log.info("{}: stopped leading", config.identity());
+        t.stop();
+    }
+
+    /** True while this manager holds the lease and its controllers act. */
+    public boolean isLeader() {
+        Term t = term;
+        return t != null && t.active && !closed && renewedWithinDeadline();
+    }
+
+    /** The holder identity last reported by the elector (may be another process). */
+    public String observedLeader() {
+        return observedLeader;
+    }
+
+    /** Stops acting at once, stops the controllers, then releases the lease so a standby can take over. */
+    @Override
+    public void close() {
+        CompletableFuture<?> f;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            f = election;
+        }
+        stopTerm();
+        if (f != null) {
+            f.cancel(true);
+        }
+        scheduler.shutdownNow();
+    }
+}

@@ -1,0 +1,496 @@
+package io.kubeha.controllers.replicaset;
+
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.kubeha.controllers.ControllerContext;
+import io.kubeha.controllers.EventRecorder;
+import io.kubeha.controllers.Expectations;
+import io.kubeha.controllers.InformerController;
+import io.kubeha.controllers.LabelSelectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+
+/** Keeps each ReplicaSet's pods at spec.replicas (see the package documentation). */
+public final class ReplicaSetController extends InformerController {
+    public static final String NAME = "replicaset";
+    /** At most this many creates or deletes per sync, as kube's burstReplicas. */
+    static final int BURST_REPLICAS = 500;
+    private static final Logger log = LoggerFactory.getLogger(ReplicaSetController.class);
+
+    private final Expectations expectations;
+    private final EventRecorder events;
+    private SharedIndexInformer<ReplicaSet> replicaSets;
+    private SharedIndexInformer<Pod> pods;
+
+    public ReplicaSetController(ControllerContext ctx) {
+        this(ctx, new Expectations());
+    }
+
+    public ReplicaSetController(ControllerContext ctx, Expectations expectations) {
+        super(ctx);
+        this.expectations = expectations;
+        this.events = new EventRecorder(ctx, "replicaset-controller");
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    protected void setUp() {
+        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(ReplicaSet rs) {
+                queue.add(key(rs));
+            }
+
+            @Override
+            public void onUpdate(ReplicaSet oldRs, ReplicaSet newRs) {
+                queue.add(key(newRs));
+            }
+
+            @Override
+            public void onDelete(ReplicaSet rs, boolean unknown) {
+                expectations.delete(key(rs));
+                queue.add(key(rs));
+            }
+        });
+        pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                podAdded(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod newPod) {
+                podUpdated(oldPod, newPod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean unknown) {
+                podDeleted(pod);
+            }
+        });
+    }
+
+    // ---- event handlers: only bookkeeping of expectations and enqueueing keys ----
+
+    static OwnerReference controllerRef(Pod pod) {
+        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
+        if (refs == null) {
+            return null;
+        }
+        return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(null);
+    }
+
+    /** The ReplicaSet a controller reference points to, if it is in the cache with that uid. */
+    private ReplicaSet resolve(String namespace, OwnerReference ref) {
+        if (ref == null || !"ReplicaSet".equals(ref.getKind())) {
+            return null;
+        }
+        ReplicaSet rs = replicaSets.getStore().getByKey(namespace + "/" + ref.getName());
+        return rs != null && Objects.equals(rs.getMetadata().getUid(), ref.getUid()) ? rs : null;
+    }
+
+    private List<ReplicaSet> matchingReplicaSets(Pod pod) {
+        List<ReplicaSet> out = new ArrayList<>();
+        for (ReplicaSet rs : replicaSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, pod.getMetadata().getNamespace())) {
+            if (LabelSelectors.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels())) {
+                out.add(rs);
+            }
+        }
+        return out;
+    }
+
+    private void podAdded(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            // seen for the first time already being deleted: count it as deleted so expectations are met
+            podDeleted(pod);
+            return;
+        }
+        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), controllerRef(pod));
+        if (rs != null) {
+            expectations.creationObserved(key(rs));
+            queue.add(key(rs));
+            return;
+        }
+        if (controllerRef(pod) == null) {
+            matchingReplicaSets(pod).forEach(r -> queue.add(key(r)));
+        }
+    }
+
+    private void podUpdated(Pod oldPod, Pod newPod) {
+        if (Objects.equals(oldPod.getMetadata().getResourceVersion(), newPod.getMetadata().getResourceVersion())) {
+            return;
+        }
+        boolean labelsChanged = !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels());
+        if (newPod.getMetadata().getDeletionTimestamp() != null) {
+            podDeleted(newPod);
+            if (labelsChanged) {
+                podDeleted(oldPod);
+            }
+            return;
+        }
+        OwnerReference oldRef = controllerRef(oldPod), newRef = controllerRef(newPod);
+        boolean refChanged = !Objects.equals(oldRef, newRef);
+        if (refChanged && oldRef != null) {
+            ReplicaSet old = resolve(oldPod.getMetadata().getNamespace(), oldRef);
+            if (old != null) {
+                queue.add(key(old));
+            }
+        }
+        if (newRef != null) {
+            ReplicaSet rs = resolve(newPod.getMetadata().getNamespace(), newRef);
+            if (rs != null) {
+                queue.add(key(rs));
+                int minReady = minReadySeconds(rs);
+                if (minReady > 0 && !PodRanking.isReady(oldPod) && PodRanking.isReady(newPod)) {
+                    // becomes available later: look again then
+                    queue.addAfter(key(rs), Duration.ofSeconds(minReady).plusSeconds(1));
+                }
+            }
+            return;
+        }
+        if (labelsChanged || refChanged) {
+            matchingReplicaSets(newPod).forEach(r -> queue.add(key(r)));
+        }
+    }
+
+    private void podDeleted(Pod pod) {
+        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), controllerRef(pod));
+        if (rs == null) {
+            return;
+        }
+        expectations.deletionObserved(key(rs), key(pod));
+        queue.add(key(rs));
+    }
+
+    private static int minReadySeconds(ReplicaSet rs) {
+        Integer m = rs.getSpec().getMinReadySeconds();
+        return m == null ? 0 : m;
+    }
+
+    private static boolean isActive(Pod p) {
+        String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+        return p.getMetadata().getDeletionTimestamp() == null && !"Succeeded".equals(phase) && !"Failed".equals(phase);
+    }
+
+    // ---- reconcile ----
+
+    @Override
+    public Duration reconcile(String key) throws Exception {
+        ReplicaSet rs = replicaSets.getStore().getByKey(key);
+        if (rs == null) {
+            expectations.delete(key);
+            return null;
+        }
+        boolean needsSync = expectations.satisfied(key) && rs.getMetadata().getDeletionTimestamp() == null;
+        List<Pod> active = pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, rs.getMetadata().getNamespace()).stream()
+                .filter(ReplicaSetController::isActive).toList();
+        List<Pod> owned = claim(rs, active);
+        log.debug("sync {}: needsSync={} owned={} want={} expectations {}", key, needsSync, owned.size(),
+                rs.getSpec().getReplicas(), expectations.describe(key));
+
+        Exception manageError = null;
+        if (needsSync) {
+            try {
+                manage(rs, key, owned);
+            } catch (Exception e) {
+                manageError = e;
+            }
+        }
+        Instant now = Instant.now(ctx.clock());
+        ReplicaSetStatus status = status(rs, owned, now);
+        updateStatus(rs, status);
+        if (manageError != null) {
+            throw manageError;
+        }
+        int minReady = minReadySeconds(rs);
+        if (minReady > 0 && !Objects.equals(status.getReadyReplicas(), status.getAvailableReplicas())) {
+            return Duration.ofSeconds(minReady);
+        }
+        return null;
+    }
+
+    /**
+     * Kube's ControllerRefManager.ClaimPods: keeps owned pods that still match, adopts matching orphans (after
+     * checking with a live read that the ReplicaSet is not being deleted), releases owned pods that no longer match.
+     */
+    private List<Pod> claim(ReplicaSet rs, List<Pod> candidates) {
+        String uid = rs.getMetadata().getUid();
+        List<Pod> owned = new ArrayList<>();
+        Boolean canAdopt = null;
+        for (Pod pod : candidates) {
+            OwnerReference ref = controllerRef(pod);
+            boolean matches = LabelSelectors.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels());
+            if (ref != null) {
+                if (!Objects.equals(ref.getUid(), uid)) {
+                    continue;
+                }
+                if (matches) {
+                    owned.add(pod);
+                } else if (rs.getMetadata().getDeletionTimestamp() == null) {
+                    release(rs, pod);
+                }
+                continue;
+            }
+            if (!matches || rs.getMetadata().getDeletionTimestamp() != null || pod.getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            if (canAdopt == null) {
+                canAdopt = canAdopt(rs);
+            }
+            if (canAdopt && adopt(rs, pod)) {
+                owned.add(pod);
+            }
+        }
+        return owned;
+    }
+
+    private boolean canAdopt(ReplicaSet rs) {
+        ReplicaSet fresh = ctx.client().apps().replicaSets().inNamespace(rs.getMetadata().getNamespace())
+                .withName(rs.getMetadata().getName()).get();
+        return fresh != null && Objects.equals(fresh.getMetadata().getUid(), rs.getMetadata().getUid())
+                && fresh.getMetadata().getDeletionTimestamp() == null;
+    }
+
+    static OwnerReference ownerRef(ReplicaSet rs) {
+        return new OwnerReferenceBuilder()
+                .withApiVersion("apps/v1").withKind("ReplicaSet")
+                .withName(rs.getMetadata().getName()).withUid(rs.getMetadata().getUid())
+                .withController(true).withBlockOwnerDeletion(true)
+                .build();
+    }
+
+    private boolean adopt(ReplicaSet rs, Pod pod) {
+        ctx.checkActing();
+        String refJson = ctx.client().getKubernetesSerialization().asJson(ownerRef(rs));
+        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
+        String add = refs == null || refs.isEmpty()
+                ? "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + refJson + "]}"
+                : "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + refJson + "}";
+        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + pod.getMetadata().getUid() + "\"}," + add + "]";
+        try {
+            ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                    .patch(PatchContext.of(PatchType.JSON), patch);
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void release(ReplicaSet rs, Pod pod) {
+        ctx.checkActing();
+        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
+        int i = 0;
+        while (i < refs.size() && !Objects.equals(refs.get(i).getUid(), rs.getMetadata().getUid())) {
+            i++;
+        }
+        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/ownerReferences/" + i + "/uid\",\"value\":\"" + rs.getMetadata().getUid()
+                + "\"},{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences/" + i + "\"}]";
+        try {
+            ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                    .patch(PatchContext.of(PatchType.JSON), patch);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404 && e.getCode() != 422) {
+                throw e;
+            }
+        }
+    }
+
+    private void manage(ReplicaSet rs, String key, List<Pod> owned) throws Exception {
+        int want = rs.getSpec().getReplicas() == null ? 1 : rs.getSpec().getReplicas();
+        int diff = owned.size() - want;
+        if (diff < 0) {
+            int create = Math.min(-diff, BURST_REPLICAS);
+            expectations.expect(key, create, Set.of());
+            createPods(rs, key, create);
+        } else if (diff > 0) {
+            int delete = Math.min(diff, BURST_REPLICAS);
+            List<Pod> victims = PodRanking.deletionOrder(owned).subList(0, delete);
+            Set<String> keys = new LinkedHashSet<>();
+            victims.forEach(p -> keys.add(key(p)));
+            expectations.expect(key, 0, keys);
+            deletePods(rs, key, victims);
+        }
+    }
+
+    Pod newPod(ReplicaSet rs) {
+        var template = rs.getSpec().getTemplate();
+        Map<String, String> labels = template.getMetadata() == null || template.getMetadata().getLabels() == null
+                ? Map.of() : template.getMetadata().getLabels();
+        Map<String, String> annotations = template.getMetadata() == null || template.getMetadata().getAnnotations() == null
+                ? Map.of() : template.getMetadata().getAnnotations();
+        return new PodBuilder()
+                .withNewMetadata()
+                .withGenerateName(rs.getMetadata().getName() + "-")
+                .withNamespace(rs.getMetadata().getNamespace())
+                .withLabels(new HashMap<>(labels))
+                .withAnnotations(new HashMap<>(annotations))
+                .withFinalizers(template.getMetadata() == null ? null : template.getMetadata().getFinalizers())
+                .withOwnerReferences(ownerRef(rs))
+                .endMetadata()
+                .withSpec(template.getSpec())
+                .build();
+    }
+
+    /** Slow start, as kube: batches of 1, 2, 4, ...; the first failing batch stops the rest (not expected any more). */
+    private void createPods(ReplicaSet rs, String key, int count) throws Exception {
+        int remaining = count;
+        int batch = 1;
+        while (remaining > 0) {
+            int size = Math.min(batch, remaining);
+            if (!ctx.isActing()) {
+                for (int i = 0; i < remaining; i++) {
+                    expectations.creationObserved(key);
+                }
+                throw new ControllerContext.NotLeaderException();
+            }
+            ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
+            CountDownLatch done = new CountDownLatch(size);
+            for (int i = 0; i < size; i++) {
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        ctx.checkActing();
+                        Pod created = ctx.client().pods().inNamespace(rs.getMetadata().getNamespace()).resource(newPod(rs)).create();
+                        events.normal(rs, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
+                    } catch (Exception e) {
+                        // never to be observed: do not wait for it
+                        expectations.creationObserved(key);
+                        errors.add(e);
+                    } finally {
+                        done.countDown();
+                    }
+                });
+            }
+            done.await();
+            remaining -= size;
+            if (!errors.isEmpty()) {
+                for (int i = 0; i < remaining; i++) {
+                    expectations.creationObserved(key);
+                }
+                Exception first = errors.peek();
+                events.warning(rs, "FailedCreate", "Error creating: " + first.getMessage());
+                throw first;
+            }
+            batch = size * 2;
+        }
+    }
+
+    private void deletePods(ReplicaSet rs, String key, List<Pod> victims) throws Exception {
+        ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
+        CountDownLatch done = new CountDownLatch(victims.size());
+        for (Pod pod : victims) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    ctx.checkActing();
+                    ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+                    events.normal(rs, "SuccessfulDelete", "Deleted pod: " + pod.getMetadata().getName());
+                } catch (Exception e) {
+                    expectations.deletionObserved(key, key(pod));
+                    if (!(e instanceof KubernetesClientException k && k.getCode() == 404)) {
+                        errors.add(e);
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        if (!errors.isEmpty()) {
+            events.warning(rs, "FailedDelete", "Error deleting: " + errors.peek().getMessage());
+            throw errors.peek();
+        }
+    }
+
+    private static ReplicaSetStatus status(ReplicaSet rs, List<Pod> owned, Instant now) {
+        Map<String, String> templateLabels = rs.getSpec().getTemplate() == null || rs.getSpec().getTemplate().getMetadata() == null
+                || rs.getSpec().getTemplate().getMetadata().getLabels() == null
+                ? Map.of() : rs.getSpec().getTemplate().getMetadata().getLabels();
+        int fullyLabeled = 0, ready = 0, available = 0;
+        int minReady = minReadySeconds(rs);
+        for (Pod p : owned) {
+            Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
+            if (labels.entrySet().containsAll(templateLabels.entrySet())) {
+                fullyLabeled++;
+            }
+            if (PodRanking.isReady(p)) {
+                ready++;
+                if (PodRanking.isAvailable(p, minReady, now)) {
+                    available++;
+                }
+            }
+        }
+        ReplicaSetStatus old = rs.getStatus();
+        return new ReplicaSetStatusBuilder()
+                .withReplicas(owned.size())
+                .withFullyLabeledReplicas(fullyLabeled)
+                .withReadyReplicas(ready)
+                .withAvailableReplicas(available)
+                .withObservedGeneration(rs.getMetadata().getGeneration())
+                .withConditions(old == null ? null : old.getConditions())
+                .build();
+    }
+
+    private static int n(Integer i) {
+        return i == null ? 0 : i;
+    }
+
+    private static boolean sameStatus(ReplicaSetStatus a, ReplicaSetStatus b) {
+        return a != null && n(a.getReplicas()) == n(b.getReplicas())
+                && n(a.getFullyLabeledReplicas()) == n(b.getFullyLabeledReplicas())
+                && n(a.getReadyReplicas()) == n(b.getReadyReplicas())
+                && n(a.getAvailableReplicas()) == n(b.getAvailableReplicas())
+                && Objects.equals(a.getObservedGeneration(), b.getObservedGeneration());
+    }
+
+    private void updateStatus(ReplicaSet rs, ReplicaSetStatus status) {
+        if (sameStatus(rs.getStatus(), status)) {
+            return;
+        }
+        ctx.checkActing();
+        var op = ctx.client().apps().replicaSets().inNamespace(rs.getMetadata().getNamespace());
+        try {
+            op.resource(new ReplicaSetBuilder(rs).withStatus(status).build()).updateStatus();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            ReplicaSet fresh = op.withName(rs.getMetadata().getName()).get();
+            if (fresh == null || !Objects.equals(fresh.getMetadata().getUid(), rs.getMetadata().getUid())) {
+                return;
+            }
+            ctx.checkActing();
+            op.resource(new ReplicaSetBuilder(fresh).withStatus(status).build()).updateStatus();
+        }
+        log.debug("{}: status {}", key(rs), status);
+    }
+}
