@@ -29,11 +29,17 @@ final class Clients {
         } catch (RuntimeException e) {
             throw new Main.UserError("--kubeconfig: " + kubeconfig + " is not a kubeconfig: " + e.getMessage());
         }
+        return build(config);
+    }
+
+    /** Watches as plain HTTP streams from the start: the API server does not serve websocket watches. */
+    private static KubernetesClient build(Config config) {
+        config.setOnlyHttpWatches(true);
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     /** A client of the API server at {@code url} (the in-process components of kubeha server). */
     static KubernetesClient forUrl(String url) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url).build()).build();
+        return build(new ConfigBuilder().withMasterUrl(url).build());
     }
 }

@@ -42,7 +42,7 @@ final class ServerCommand implements Callable<Integer> {
     String nodePortRange;
 
     @Option(names = "--disable", split = ",", paramLabel = "COMPONENT",
-            description = "Components not to run beside the API server: scheduler.")
+            description = "Components not to run beside the API server: controller-manager, scheduler.")
     java.util.List<String> disable = java.util.List.of();
 
     @picocli.CommandLine.Mixin
@@ -56,10 +56,11 @@ final class ServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         InetSocketAddress address = Args.hostPort("--bind", bind);
         for (String d : disable) {
-            if (!java.util.Set.of("scheduler").contains(d)) {
-                throw new Main.UserError("--disable: unknown component '" + d + "'; it can be: scheduler");
+            if (!java.util.Set.of("scheduler", "controller-manager").contains(d)) {
+                throw new Main.UserError("--disable: unknown component '" + d + "'; it can be: controller-manager, scheduler");
             }
         }
+        io.kubeha.controllers.ControllerManager.Config cmConfig = ControllerManagerCommand.config(election, null);
         io.kubeha.scheduler.SchedulerConfig schedulerConfig = SchedulerCommand.config(election);
         ApiServerConfig config;
         try {
@@ -84,10 +85,15 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("kubeha server: kubectl --kubeconfig " + kubeconfig + " get namespaces");
             // the other control-plane components run beside the API server as its clients, leader-elected across servers
             try (io.fabric8.kubernetes.client.KubernetesClient client = Clients.forUrl(url);
+                 AutoCloseable controllers = disable.contains("controller-manager") ? () -> { }
+                         : new io.kubeha.controllers.ControllerManager(client, cmConfig).start();
                  AutoCloseable podScheduler = disable.contains("scheduler") ? () -> { }
                          : new io.kubeha.scheduler.Scheduler(client, schedulerConfig).start()) {
-                System.err.println("kubeha server: running " + (disable.contains("scheduler") ? "no other components"
-                        : "the scheduler (leader-elected)"));
+                java.util.List<String> running = new java.util.ArrayList<>();
+                if (!disable.contains("controller-manager")) running.add("the controller-manager");
+                if (!disable.contains("scheduler")) running.add("the scheduler");
+                System.err.println("kubeha server: running " + (running.isEmpty() ? "no other components"
+                        : String.join(" and ", running) + " beside the API server (each leader-elected)"));
                 stop.await();
             }
         }

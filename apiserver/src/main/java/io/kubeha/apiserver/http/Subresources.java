@@ -80,7 +80,13 @@ final class Subresources {
      * server-side apply) applies to the stored object, then the result is written as a PUT would. Server-side
      * apply to a missing object creates it.
      */
+    private static final int MAX_PATCH_ATTEMPTS = 16;
+
     ObjectNode patch(Request req, ResourceHandler h, String ns, String name, String subresource) {
+        return patch(req, h, ns, name, subresource, 1);
+    }
+
+    private ObjectNode patch(Request req, ResourceHandler h, String ns, String name, String subresource, int attempt) {
         Patcher.PatchType type = Patcher.PatchType.fromContentType(req.header("Content-Type"));
         if (type == null) throw ApiException.unsupportedMediaType(req.contentType());
         byte[] body = req.body();
@@ -97,8 +103,11 @@ final class Subresources {
         }
         ObjectNode live = current.get();
         ObjectNode patched = Patcher.apply(type, live, body, h.type().model(), options);
-        // a patch that names a resourceVersion makes it a precondition; otherwise it applies to the version it was applied to
+        // A patch that names a resourceVersion makes it a precondition. Otherwise it applies to the version it was
+        // applied to, and when another write got there first it is applied again to the newer object (as
+        // kube-apiserver does), never written over that write.
         String rv = Obj.resourceVersion(patched);
+        boolean clientPrecondition = rv != null && !rv.isEmpty() && !rv.equals(Obj.resourceVersion(live));
         if (rv == null || rv.isEmpty()) Obj.metadata(patched).put("resourceVersion", Obj.resourceVersion(live));
         if (type != Patcher.PatchType.APPLY) {
             patched = ManagedFields.recordUpdate(h.type().model(), live, patched, manager(req), subresource, java.time.Instant.now());
@@ -106,9 +115,8 @@ final class Subresources {
         try {
             return h.replace(req, ns, name, subresource, patched);
         } catch (ApiException e) {
-            // someone wrote between our read and our write: a patch without a precondition applies again to the newer object
-            if (e.code() != 409 || (rv != null && !rv.isEmpty()) || !e.reason().equals("Conflict")) throw e;
-            return patch(req, h, ns, name, subresource);
+            if (e.code() != 409 || clientPrecondition || !e.reason().equals("Conflict") || attempt >= MAX_PATCH_ATTEMPTS) throw e;
+            return patch(req, h, ns, name, subresource, attempt + 1);
         }
     }
 

@@ -1,0 +1,61 @@
+package io.kubeha.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeha.controllers.ControllerManager;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "controller-manager", mixinStandardHelpOptions = true,
+        description = "Runs the controllers (leader-elected: of several, only one acts), as a client of the API server.")
+final class ControllerManagerCommand implements Callable<Integer> {
+    @Option(names = "--kubeconfig", required = true, description = "The API server to use (kubeha server writes DATA_DIR/admin.kubeconfig).")
+    Path kubeconfig;
+
+    @Option(names = "--controllers", split = ",", description = "Which controllers to run (default: all of ${COMPLETION-CANDIDATES}).",
+            completionCandidates = Known.class)
+    List<String> controllers;
+
+    @Mixin
+    LeaderElectionOptions election;
+
+    static final class Known implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ControllerManager.CONTROLLERS.keySet().iterator();
+        }
+    }
+
+    static ControllerManager.Config config(LeaderElectionOptions election, List<String> controllers) {
+        try {
+            ControllerManager.Config c = ControllerManager.Config.defaults()
+                    .withTimings(election.leaseDuration(), election.renewDeadline(), election.retryPeriod());
+            if (controllers != null && !controllers.isEmpty()) c = c.withControllers(Set.copyOf(new LinkedHashSet<>(controllers)));
+            return c;
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError(e.getMessage());
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ControllerManager.Config config = config(election, controllers);
+        CountDownLatch stop = new CountDownLatch(1);
+        try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
+             ControllerManager cm = new ControllerManager(client, config).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            System.err.println("kubeha controller-manager: " + config.identity() + " running " + config.controllers()
+                    + " against " + client.getMasterUrl() + "; acting only while it holds the Lease "
+                    + config.leaseNamespace() + "/" + config.leaseName());
+            stop.await();
+        }
+        return 0;
+    }
+}
