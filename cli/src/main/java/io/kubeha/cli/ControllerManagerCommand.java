@@ -34,6 +34,7 @@ final class ControllerManagerCommand implements Callable<Integer> {
     }
 
     static ControllerManager.Config config(LeaderElectionOptions election, List<String> controllers) {
+        election.validate();
         try {
             ControllerManager.Config c = ControllerManager.Config.defaults()
                     .withTimings(election.leaseDuration(), election.renewDeadline(), election.retryPeriod());

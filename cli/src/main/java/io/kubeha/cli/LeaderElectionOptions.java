@@ -18,6 +18,18 @@ final class LeaderElectionOptions {
             description = "How often candidates try to acquire, and the leader renews (default: ${DEFAULT-VALUE}).")
     String retryPeriod;
 
+    /** Kubernetes' rule, said with the flags' names: lease duration > renew deadline > retry period. */
+    void validate() {
+        if (leaseDuration().compareTo(renewDeadline()) <= 0) {
+            throw new Main.UserError("--leader-elect-lease-duration (" + leaseDuration + ") must be greater than "
+                    + "--leader-elect-renew-deadline (" + renewDeadline + ")");
+        }
+        if (renewDeadline().compareTo(retryPeriod()) <= 0) {
+            throw new Main.UserError("--leader-elect-renew-deadline (" + renewDeadline + ") must be greater than "
+                    + "--leader-elect-retry-period (" + retryPeriod + ")");
+        }
+    }
+
     Duration leaseDuration() {
         return Args.duration("--leader-elect-lease-duration", leaseDuration);
     }

@@ -21,6 +21,7 @@ final class SchedulerCommand implements Callable<Integer> {
     LeaderElectionOptions election;
 
     static SchedulerConfig config(LeaderElectionOptions election) {
+        election.validate();
         try {
             return SchedulerConfig.defaults().withLeaderElection(election.leaseDuration(), election.renewDeadline(), election.retryPeriod());
         } catch (IllegalArgumentException e) {
