@@ -48,6 +48,8 @@ public final class EndpointsController extends InformerController {
     static final Duration PENDING_CREATE_TIMEOUT = Duration.ofSeconds(30);
     static final Duration STALE_RECHECK = Duration.ofMillis(50);
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EndpointsController.class);
+
     private SharedIndexInformer<Service> services;
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<Endpoints> endpoints;
@@ -150,8 +152,17 @@ public final class EndpointsController extends InformerController {
             return null; // their Endpoints and slices are someone else's
         }
         List<Pod> all = pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
-        syncEndpoints(svc, all);
-        return syncSlices(key, svc, all);
+        try {
+            syncEndpoints(svc, all);
+            return syncSlices(key, svc, all);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // the cache is behind our own last write (a conflict, or already created): look again once it caught up
+            log.debug("endpoints: {} acted on a stale cache ({}); again shortly", key, e.getMessage());
+            return STALE_RECHECK;
+        }
     }
 
     // ---- Endpoints ----
