@@ -17,7 +17,8 @@ class ConfigTest {
         assertThat(c.leaseDuration()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.renewDeadline()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.retryPeriod()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(c.controllers()).containsExactlyInAnyOrder("replicaset", "namespace", "serviceaccount");
+        assertThat(c.controllers()).containsExactlyInAnyOrderElementsOf(ControllerManager.CONTROLLERS.keySet())
+                .contains("replicaset", "namespace", "serviceaccount", "endpoints");
         assertThat(c.identity()).contains("_" + ProcessHandle.current().pid() + "_");
         assertThat(ControllerManager.defaultIdentity()).isNotEqualTo(ControllerManager.defaultIdentity());
     }
