@@ -46,6 +46,7 @@ public final class ControllerManager implements AutoCloseable {
         m.put(ReplicaSetController.NAME, ReplicaSetController::new);
         m.put(NamespaceController.NAME, NamespaceController::new);
         m.put(ServiceAccountController.NAME, ServiceAccountController::new);
+        m.put(io.kubeha.controllers.gc.GarbageCollector.NAME, io.kubeha.controllers.gc.GarbageCollector::new);
         CONTROLLERS = java.util.Collections.unmodifiableMap(m);
     }
 
