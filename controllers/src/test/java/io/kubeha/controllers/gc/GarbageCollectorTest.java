@@ -15,10 +15,13 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.kubeha.controllers.ApiFixture;
 import io.kubeha.controllers.ControllerManager;
+import io.kubeha.testkit.Kubectl;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -206,5 +209,45 @@ class GarbageCollectorTest {
         await().atMost(ApiFixture.WAIT).until(() -> getRs("top") == null);
         assertThat(client.configMaps().inNamespace(NS).withName("middle").get()).isNull();
         assertThat(getPod("leaf")).isNull();
+    }
+
+    Kubectl kubectl() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Kubectl.DEFAULT), "no kubectl at " + Kubectl.DEFAULT);
+        return new Kubectl(Kubectl.DEFAULT, Kubectl.writeKubeconfig(api.dir.resolve("kubeconfig"), api.url));
+    }
+
+    @Test
+    void kubectlCascadeOrphanKeepsThePods() throws Exception {
+        Kubectl kubectl = kubectl();
+        ReplicaSet rs = replicaSet("rs");
+        pod("p1", List.of(ref(rs, true)));
+        settle();
+        // kubectl waits for the ReplicaSet to be gone, which takes the collector (it holds the "orphan" finalizer)
+        kubectl.run(null, Duration.ofSeconds(60), "-n", NS, "delete", "replicaset", "rs", "--cascade=orphan").orFail();
+        assertThat(getRs("rs")).isNull();
+        assertThat(getPod("p1")).isNotNull();
+        assertThat(getPod("p1").getMetadata().getOwnerReferences()).isEmpty();
+    }
+
+    @Test
+    void kubectlCascadeForegroundDeletesThePodsThenTheReplicaSet() throws Exception {
+        Kubectl kubectl = kubectl();
+        ReplicaSet rs = replicaSet("rs");
+        pod("p1", List.of(ref(rs, true)));
+        settle();
+        kubectl.run(null, Duration.ofSeconds(60), "-n", NS, "delete", "replicaset", "rs", "--cascade=foreground").orFail();
+        assertThat(getRs("rs")).isNull();
+        assertThat(getPod("p1")).isNull(); // the owner went only once its blocking dependent had
+    }
+
+    @Test
+    void kubectlCascadeBackgroundDeletesThePodsAfterwards() throws Exception {
+        Kubectl kubectl = kubectl();
+        ReplicaSet rs = replicaSet("rs");
+        pod("p1", List.of(ref(rs, true)));
+        settle();
+        kubectl.run(null, Duration.ofSeconds(60), "-n", NS, "delete", "replicaset", "rs", "--cascade=background").orFail();
+        assertThat(getRs("rs")).isNull();
+        await().atMost(ApiFixture.WAIT).until(() -> getPod("p1") == null);
     }
 }
