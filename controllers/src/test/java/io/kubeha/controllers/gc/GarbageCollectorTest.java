@@ -7,7 +7,13 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.EndpointsBuilder;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -249,5 +255,53 @@ class GarbageCollectorTest {
         kubectl.run(null, Duration.ofSeconds(60), "-n", NS, "delete", "replicaset", "rs", "--cascade=background").orFail();
         assertThat(getRs("rs")).isNull();
         await().atMost(ApiFixture.WAIT).until(() -> getPod("p1") == null);
+    }
+
+    @Test
+    void everyWatchedKindIsCollected() throws Exception {
+        var dep = client.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder()
+                .withNewMetadata().withName("d").endMetadata()
+                .withNewSpec().withReplicas(0).withNewSelector().withMatchLabels(Map.of("app", "d")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "d")).endMetadata()
+                .withNewSpec().addNewContainer().withName("c").withImage("img").endContainer().endSpec().endTemplate()
+                .endSpec().build()).create();
+        var rs = client.apps().replicaSets().inNamespace(NS).resource(new ReplicaSetBuilder()
+                .withNewMetadata().withName("d-1").withOwnerReferences(ref(dep, true)).endMetadata()
+                .withNewSpec().withReplicas(0).withNewSelector().withMatchLabels(Map.of("app", "d")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "d")).endMetadata()
+                .withNewSpec().addNewContainer().withName("c").withImage("img").endContainer().endSpec().endTemplate()
+                .endSpec().build()).create();
+        pod("d-1-a", List.of(ref(rs, true)));
+        var ds = client.apps().daemonSets().inNamespace(NS).resource(new DaemonSetBuilder()
+                .withNewMetadata().withName("ds").endMetadata()
+                .withNewSpec().withNewSelector().withMatchLabels(Map.of("app", "ds")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "ds")).endMetadata()
+                .withNewSpec().addNewContainer().withName("c").withImage("img").endContainer().endSpec().endTemplate()
+                .endSpec().build()).create();
+        client.apps().controllerRevisions().inNamespace(NS).resource(new ControllerRevisionBuilder()
+                .withNewMetadata().withName("ds-1").withOwnerReferences(ref(ds, true)).endMetadata().withRevision(1L).withData(Map.of("spec", Map.of())).build()).create();
+        var svc = client.services().inNamespace(NS).resource(new ServiceBuilder().withNewMetadata().withName("svc").endMetadata()
+                .withNewSpec().addNewPort().withPort(80).endPort().withSelector(Map.of("app", "x")).endSpec().build()).create();
+        client.discovery().v1().endpointSlices().inNamespace(NS).resource(new EndpointSliceBuilder()
+                .withNewMetadata().withName("svc-1").withOwnerReferences(ref(svc, true)).endMetadata()
+                .withAddressType("IPv4").build()).create();
+        client.endpoints().inNamespace(NS).resource(new EndpointsBuilder()
+                .withNewMetadata().withName("svc-ep").withOwnerReferences(ref(svc, false)).endMetadata().build()).create();
+        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("svc-secret")
+                .withOwnerReferences(ref(svc, false)).endMetadata().withStringData(Map.of("k", "v")).build()).create();
+        // owned by a kind the collector cannot look up (a Node): counts as alive
+        pod("node-owned", List.of(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node").withName("n1")
+                .withUid("11111111-1111-1111-1111-111111111111").build()));
+        settle();
+
+        client.apps().deployments().inNamespace(NS).withName("d").delete();
+        client.apps().daemonSets().inNamespace(NS).withName("ds").delete();
+        client.services().inNamespace(NS).withName("svc").delete();
+        await().atMost(ApiFixture.WAIT).until(() -> getRs("d-1") == null && getPod("d-1-a") == null
+                && client.apps().controllerRevisions().inNamespace(NS).withName("ds-1").get() == null
+                && client.discovery().v1().endpointSlices().inNamespace(NS).withName("svc-1").get() == null
+                && client.endpoints().inNamespace(NS).withName("svc-ep").get() == null
+                && client.secrets().inNamespace(NS).withName("svc-secret").get() == null);
+        assertThat(getPod("node-owned")).isNotNull();
     }
 }
