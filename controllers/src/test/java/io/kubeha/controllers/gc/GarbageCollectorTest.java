@@ -304,4 +304,17 @@ class GarbageCollectorTest {
                 && client.secrets().inNamespace(NS).withName("svc-secret").get() == null);
         assertThat(getPod("node-owned")).isNotNull();
     }
+
+    @Test
+    void foregroundOwnerDoesNotWaitForADependentWithAnotherLivingOwner() throws Exception {
+        ReplicaSet a = replicaSet("a");
+        ReplicaSet b = replicaSet("b");
+        pod("shared", List.of(ref(a, true), ref(b, false)));
+        settle();
+        client.apps().replicaSets().inNamespace(NS).withName("a").withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+        // the dependent stays (b is alive); its reference to a is unblocked, so a goes
+        await().atMost(ApiFixture.WAIT).until(() -> getRs("a") == null);
+        await().atMost(ApiFixture.WAIT).until(() -> getPod("shared").getMetadata().getOwnerReferences().size() == 1);
+        assertThat(getPod("shared").getMetadata().getOwnerReferences()).extracting(OwnerReference::getName).containsExactly("b");
+    }
 }
