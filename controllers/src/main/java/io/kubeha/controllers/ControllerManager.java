@@ -47,6 +47,7 @@ public final class ControllerManager implements AutoCloseable {
         m.put(NamespaceController.NAME, NamespaceController::new);
         m.put(ServiceAccountController.NAME, ServiceAccountController::new);
         m.put(io.kubeha.controllers.endpoints.EndpointsController.NAME, io.kubeha.controllers.endpoints.EndpointsController::new);
+        m.put(io.kubeha.controllers.gc.GarbageCollector.NAME, io.kubeha.controllers.gc.GarbageCollector::new);
         CONTROLLERS = java.util.Collections.unmodifiableMap(m);
     }
 
