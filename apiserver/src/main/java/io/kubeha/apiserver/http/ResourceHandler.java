@@ -428,8 +428,7 @@ final class ResourceHandler {
             if (expected > 0 && expected != Obj.parseResourceVersion(Obj.resourceVersion(old))) {
                 throw ApiException.conflictModified(type.group(), type.resource(), name);
             }
-            ObjectNode next = "status".equals(subresource) ? statusOnly(old, body) : body.deepCopy();
-            keepServerOwnedMetadata(next, old);
+            ObjectNode next = proposed(old, body, subresource);
             if (subresource == null) admission.admitUpdate(type, next, old, req, true);
             return next;
         }
@@ -447,8 +446,7 @@ final class ResourceHandler {
             }
         }, () -> storage.update(namespace, name, expected, old -> {
             pending[0].revert();
-            ObjectNode next = "status".equals(subresource) ? statusOnly(old, body) : body.deepCopy();
-            keepServerOwnedMetadata(next, old);
+            ObjectNode next = proposed(old, body, subresource);
             pending[0] = subresource == null ? admission.admitUpdate(type, next, old, req, false)
                     : admission.admitStatusUpdate(type, next, old);
             return next;
@@ -479,6 +477,13 @@ final class ResourceHandler {
             return removed(null, name, Obj.parseResourceVersion(Obj.resourceVersion(result)));
         }
         return result;
+    }
+
+    /** What an update of {@code old} with {@code body} would store, before admission: what the client may change. */
+    private static ObjectNode proposed(ObjectNode old, ObjectNode body, String subresource) {
+        ObjectNode next = "status".equals(subresource) ? statusOnly(old, body) : body.deepCopy();
+        keepServerOwnedMetadata(next, old);
+        return next;
     }
 
     /** The stored object with only its status taken from {@code body}: what a status update may change. */
