@@ -3,15 +3,14 @@ package io.kubeha.controllers;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.kubeha.client.Identity;
+import io.kubeha.client.StampedLeaseLock;
 import io.kubeha.controllers.namespace.NamespaceController;
 import io.kubeha.controllers.replicaset.ReplicaSetController;
 import io.kubeha.controllers.serviceaccount.ServiceAccountController;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -112,13 +110,7 @@ public final class ControllerManager implements AutoCloseable {
 
     /** host_pid_random: names the host and the process, unique even for several managers in one JVM. */
     public static String defaultIdentity() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "unknown-host";
-        }
-        return host + "_" + ProcessHandle.current().pid() + "_" + UUID.randomUUID().toString().substring(0, 8);
+        return Identity.forThisProcess();
     }
 
     /** One leadership term: its gate and its controllers. */
@@ -178,42 +170,12 @@ public final class ControllerManager implements AutoCloseable {
     private CompletableFuture<?> election;
     private long elections; // guarded by this
     private volatile String observedLeader;
-    /** System.nanoTime() at the start of the last write that made or kept this process the holder. */
-    private volatile long lastRenewStart;
-
-    /**
-     * fabric8's elector bounds a renewal by its retries, not by the time a single request may block: the gate
-     * does not trust it and closes by itself once no renewal has succeeded for the renew deadline (counted from
-     * the start of the last successful write, which is no later than the renewTime it wrote).
-     */
-    private final class RenewTrackingLock extends LeaseLock {
-        RenewTrackingLock(String namespace, String name, String identity) {
-            super(namespace, name, identity);
-        }
-
-        @Override
-        public synchronized void create(KubernetesClient c, LeaderElectionRecord record) {
-            long start = System.nanoTime();
-            super.create(c, record);
-            renewed(record, start);
-        }
-
-        @Override
-        public synchronized void update(KubernetesClient c, LeaderElectionRecord record) {
-            long start = System.nanoTime();
-            super.update(c, record);
-            renewed(record, start);
-        }
-
-        private void renewed(LeaderElectionRecord record, long start) {
-            if (config.identity().equals(record.getHolderIdentity())) {
-                lastRenewStart = start;
-            }
-        }
-    }
+    /** The lock of the current election: it knows when this process last renewed (see StampedLeaseLock). */
+    private volatile StampedLeaseLock lock;
 
     private boolean renewedWithinDeadline() {
-        return System.nanoTime() - lastRenewStart < config.renewDeadline().toNanos();
+        StampedLeaseLock l = lock;
+        return l != null && l.renewedWithin(config.renewDeadline());
     }
 
     /** Stops the term the moment renewals have failed for the renew deadline, and campaigns afresh. */
@@ -241,7 +203,6 @@ public final class ControllerManager implements AutoCloseable {
         this.client = Objects.requireNonNull(client, "client");
         this.config = Objects.requireNonNull(config, "config");
         this.clock = clock;
-        this.lastRenewStart = System.nanoTime() - config.renewDeadline().toNanos() - 1; // never renewed
         this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("controller-manager-delays").factory());
     }
 
@@ -268,7 +229,9 @@ public final class ControllerManager implements AutoCloseable {
         }
         // callbacks of an election that has ended (they may come late) must not touch a later election's term
         long generation = ++elections;
-        var lock = new RenewTrackingLock(config.leaseNamespace(), config.leaseName(), config.identity());
+        // a fresh lock per election: a term's gate opens only with a renewal of this election
+        var lock = new StampedLeaseLock(config.leaseNamespace(), config.leaseName(), config.identity());
+        this.lock = lock;
         var electionConfig = new LeaderElectionConfigBuilder()
                 .withName(config.leaseName())
                 .withLock(lock)

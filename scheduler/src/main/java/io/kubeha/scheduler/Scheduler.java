@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
-import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.kubeha.client.StampedLeaseLock;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import org.slf4j.Logger;
@@ -138,7 +138,8 @@ public final class Scheduler implements AutoCloseable {
     /** Runs for election again each time a term ends, until closed: a deposed leader becomes a standby. */
     private void electLoop() {
         while (!closed) {
-            var lock = new LeaseLock(config.leaseNamespace(), config.leaseName(), config.identity());
+            var lock = new StampedLeaseLock(config.leaseNamespace(), config.leaseName(), config.identity());
+            this.lock = lock;
             var electionConfig = new LeaderElectionConfigBuilder()
                     .withName(config.leaseName())
                     .withLeaseDuration(config.leaseDuration())
@@ -189,8 +190,23 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** The lock of the current election: it knows when this process last renewed (see StampedLeaseLock). */
+    private volatile StampedLeaseLock lock;
+
+    /**
+     * True while this term leads and the lease was renewed within the renew deadline. fabric8's elector is not
+     * trusted to notice a renewal that blocks: past the deadline the term ends here, and the election is cancelled so
+     * that this process campaigns afresh as a standby.
+     */
     private boolean acting(long myTerm) {
-        return leading.get() && term.get() == myTerm && !closed;
+        if (!(leading.get() && term.get() == myTerm && !closed)) return false;
+        StampedLeaseLock l = lock;
+        if (l != null && l.renewedWithin(config.renewDeadline())) return true;
+        LOG.warn("{}: lease not renewed within {}: stopping", config.identity(), config.renewDeadline());
+        stoppedLeading();
+        CompletableFuture<?> e = election;
+        if (e != null) e.cancel(true);
+        return false;
     }
 
     // ---------------------------------------------------------------- the scheduling loop

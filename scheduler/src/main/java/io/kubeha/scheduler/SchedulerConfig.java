@@ -1,6 +1,5 @@
 package io.kubeha.scheduler;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -70,14 +69,7 @@ public record SchedulerConfig(String schedulerName, String leaseNamespace, Strin
 
     /** host_pid_random as kube-scheduler's "hostname_uuid": unique even for two schedulers in one JVM. */
     public static String defaultIdentity() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "unknown-host";
-        }
-        long pid = ProcessHandle.current().pid();
-        return host + "_" + pid + "_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        return io.kubeha.client.Identity.forThisProcess();
     }
 
 }

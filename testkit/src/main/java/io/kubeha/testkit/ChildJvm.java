@@ -56,6 +56,11 @@ public final class ChildJvm implements AutoCloseable {
         return process.pid();
     }
 
+    /** The process, for signals (see {@link Processes}). */
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /** The next stdout line, or null at end of output or after {@code timeout}. */
     public String nextLine(Duration timeout) throws InterruptedException {
         String line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);

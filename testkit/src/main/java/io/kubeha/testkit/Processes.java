@@ -37,4 +37,28 @@ public final class Processes {
             return !process.isAlive();
         }
     }
+
+    /** SIGSTOP: the process freezes where it is (a long GC pause, a hung VM), keeping its sockets and state. */
+    public static void freeze(ProcessHandle process) {
+        signal(process, "STOP");
+    }
+
+    /** SIGCONT: a frozen process runs on, unaware that time has passed. */
+    public static void thaw(ProcessHandle process) {
+        signal(process, "CONT");
+    }
+
+    private static void signal(ProcessHandle process, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("kill -" + signal + " " + process.pid() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
 }

@@ -1,0 +1,139 @@
+package io.kubeha.e2e;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kubeha.cli.Main;
+import io.kubeha.testkit.ChildJvm;
+import io.kubeha.testkit.Kubectl;
+import io.kubeha.testkit.Ports;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A cluster of real processes, each {@code kubeha ...} in its own JVM: one {@code kubeha server} (the API server on
+ * the embedded store, with or without its in-process controller-manager and scheduler) and whatever components a
+ * test adds. Everything it started is killed by PID on {@link #close()}, also when the test failed.
+ */
+final class ProcessCluster implements AutoCloseable {
+    final Path dir;
+    final String url;
+    final Path kubeconfig;
+    final KubernetesClient client;
+    final Kubectl kubectl;
+    private final ChildJvm server;
+    private final List<ChildJvm> components = new ArrayList<>();
+
+    private ProcessCluster(Path dir, String url, Path kubeconfig, ChildJvm server) {
+        this.dir = dir;
+        this.url = url;
+        this.kubeconfig = kubeconfig;
+        this.server = server;
+        Config config;
+        try {
+            config = Config.fromKubeconfig(Files.readString(kubeconfig));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        config.setOnlyHttpWatches(true);
+        config.setRequestRetryBackoffLimit(1);
+        this.client = new KubernetesClientBuilder().withConfig(config).build();
+        this.kubectl = new Kubectl(Kubectl.DEFAULT, kubeconfig);
+    }
+
+    /** Starts {@code kubeha server} with {@code extraArgs} and waits until it is ready. */
+    static ProcessCluster start(Path dir, String... extraArgs) throws Exception {
+        int port = Ports.free(InetAddress.getLoopbackAddress());
+        Path data = dir.resolve("server-data");
+        List<String> args = new ArrayList<>(List.of("server", "--data-dir", data.toString(), "--bind", "127.0.0.1:" + port));
+        args.addAll(List.of(extraArgs));
+        ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), args.toArray(String[]::new));
+        String url = "http://127.0.0.1:" + port;
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> {
+                if (!server.isAlive()) {
+                    throw new IllegalStateException("kubeha server exited: " + Files.readString(dir.resolve("server.log")));
+                }
+                return http.send(HttpRequest.newBuilder(URI.create(url + "/readyz")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            });
+        } catch (RuntimeException | Error e) {
+            server.close();
+            throw e;
+        }
+        return new ProcessCluster(dir, url, data.resolve("admin.kubeconfig"), server);
+    }
+
+    /** Starts {@code kubeha COMMAND --kubeconfig ... ARGS} in its own JVM; its log goes to {@code name}.log. */
+    ChildJvm component(String name, String command, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of(command, "--kubeconfig", kubeconfig.toString()));
+        all.addAll(List.of(args));
+        ChildJvm c = ChildJvm.start(Main.class, dir.resolve(name + ".log"), all.toArray(String[]::new));
+        synchronized (components) {
+            components.add(c);
+        }
+        return c;
+    }
+
+    /** The started component with this process id. */
+    Optional<ChildJvm> byPid(long pid) {
+        synchronized (components) {
+            return components.stream().filter(c -> c.pid() == pid).findFirst();
+        }
+    }
+
+    /** A Ready node with room for many pods, as a node agent would register it. */
+    void readyNode(String name, Map<String, String> labels) {
+        Node n = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                .withNewStatus()
+                .addToAllocatable("cpu", new Quantity("4")).addToAllocatable("memory", new Quantity("16Gi"))
+                .addToAllocatable("pods", new Quantity("110"))
+                .addToCapacity("cpu", new Quantity("4")).addToCapacity("memory", new Quantity("16Gi"))
+                .addToCapacity("pods", new Quantity("110"))
+                .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
+                .endStatus().build();
+        Node created = client.nodes().resource(n).create();
+        created.setStatus(n.getStatus());
+        client.nodes().resource(created).updateStatus();
+    }
+
+    /** The log of a component (or "server"), for failure messages. */
+    String log(String name) {
+        try {
+            return Files.readString(dir.resolve(name + ".log"));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        client.close();
+        List<ChildJvm> all;
+        synchronized (components) {
+            all = List.copyOf(components);
+        }
+        for (ChildJvm c : all) {
+            c.close();
+        }
+        server.close();
+    }
+}
