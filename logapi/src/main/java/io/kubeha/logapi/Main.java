@@ -1,12 +1,14 @@
 package io.kubeha.logapi;
 
-import java.io.PrintStream;
-import java.io.FileOutputStream;
-import java.io.FileDescriptor;
 import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 
@@ -18,6 +20,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        long mainStarted = System.nanoTime();
         List<String> argList = List.of(args);
         if (argList.contains("--help") || argList.contains("-h")) {
             System.out.print(LogApiConfig.USAGE);
@@ -50,10 +53,29 @@ public final class Main {
             api.shutdown();
             out.println(Instant.now() + " logapi: stopped");
         }, "logapi-shutdown"));
-        String since = ProcessHandle.current().info().startInstant()
-                .map(t -> ", started in " + Duration.between(t, Instant.now()).toMillis() + " ms").orElse("");
+        long sinceMain = (System.nanoTime() - mainStarted) / 1_000_000;
+        long sinceExec = processAgeMillis();
         out.println(Instant.now() + " logapi " + config.version() + " listening on " + config.bindHost() + ":"
-                + api.address().getPort() + " as " + config.podName() + since + "; cluster: " + api.clusterDescription());
+                + api.address().getPort() + " as " + config.podName() + ", started in "
+                + (sinceExec >= 0 ? sinceExec + " ms since exec (" + sinceMain + " ms in main)" : sinceMain + " ms in main")
+                + "; cluster: " + api.clusterDescription());
+    }
+
+    /**
+     * How long ago this process was exec'd, to 10 ms, from Linux's /proc (the process's start in clock ticks
+     * since boot against the uptime; ProcessHandle's start instant rounds the boot time to the second), or -1.
+     */
+    static long processAgeMillis() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            // the fields after the command name, which is in parentheses and may hold spaces
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long startTicks = Long.parseLong(f[19]); // field 22 of proc(5): starttime, in clock ticks (USER_HZ = 100)
+            double uptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+            return Math.max(0, Math.round(uptime * 1000) - startTicks * 10);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /**
