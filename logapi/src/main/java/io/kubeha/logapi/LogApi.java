@@ -77,11 +77,13 @@ final class LogApi implements AutoCloseable {
             server = null;
         }
         if (s == null) return;
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         // HttpServer.stop closes the listener, then waits until every exchange has finished or the delay ran out
         s.stop((int) Math.max(1, config.drainTimeout().toSeconds()));
         executor.shutdown();
         try {
-            executor.awaitTermination(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            // the handlers' last step (the request's log line) comes after their exchange finished
+            executor.awaitTermination(Math.max(1_000_000_000L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

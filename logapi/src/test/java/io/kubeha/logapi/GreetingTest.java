@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -17,6 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The seed's greeting, the probes and the error answers, from the service running in-process. */
 class GreetingTest {
@@ -85,6 +88,26 @@ class GreetingTest {
         assertThat(lines.get(0)).matches("\\S+ 127\\.0\\.0\\.1 GET /api/log/greeting 200 \\d+ms");
         assertThat(lines.get(1)).contains(" GET /healthz 200 ");
         assertThat(lines.get(2)).contains(" GET /nothing?x=1 404 ");
+    }
+
+    @Test
+    void whileStoppingItFailsReadinessButStillServes() throws Exception {
+        LogApiConfig c = LogApiConfig.of("127.0.0.1", 0, "logapi-stopping", "1.0");
+        LogApiConfig delayed = new LogApiConfig(c.bindHost(), c.port(), c.podName(), c.version(), c.cluster(), c.apiTimeout(),
+                Duration.ofMinutes(5), c.drainTimeout());
+        try (LogApi stopping = new LogApi(delayed, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).start()) {
+            String url = "http://127.0.0.1:" + stopping.address().getPort();
+            Thread sigterm = Thread.ofVirtual().start(stopping::shutdown);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(url + "/readyz").statusCode() == 503);
+            assertThat(Http.get(url + "/readyz").body()).isEqualTo("stopping\n");
+            assertThat(Http.get(url + "/healthz").statusCode()).isEqualTo(200);
+            assertThat(Http.get(url + "/api/log/greeting").statusCode()).isEqualTo(200);
+            // the delay is cut short here instead of waited out; then the listener closes
+            sigterm.interrupt();
+            sigterm.join(Duration.ofSeconds(30));
+            assertThat(sigterm.isAlive()).isFalse();
+            assertThatThrownBy(() -> Http.get(url + "/healthz")).isInstanceOf(java.net.ConnectException.class);
+        }
     }
 
     @Test
