@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * CoreDNS' {@code cache 30}). A positive answer lives for the smallest TTL among its answer records; a negative
  * one (NXDOMAIN, or NOERROR with no data) for its SOA's TTL bounded by the SOA minimum (RFC 2308), and not at all
  * without an SOA. Failures (SERVFAIL, REFUSED, ...) are not kept. What comes out of the cache has its TTLs
- * lowered by the time it spent there, so a client never keeps a record past the upstream's intent.
+ * lowered by the time it spent there (and never above the time it has left there), so a client never keeps a
+ * record past the upstream's intent.
  * Least recently used answers go first when the cache is full. Time comes from an injected clock.
  */
 final class ResponseCache {
@@ -72,8 +73,10 @@ final class ResponseCache {
         }
         hits++;
         long aged = Duration.ofNanos(now - s.storedNanos).toSeconds();
+        // never more than the time left here: a client does not keep an answer longer than we do
+        long left = Math.max(1, Duration.ofNanos(s.expiresNanos - now).toSeconds());
         Entry e = s.entry();
-        return new Entry(e.rcode(), age(e.answer(), aged), age(e.authority(), aged), age(e.additional(), aged));
+        return new Entry(e.rcode(), age(e.answer(), aged, left), age(e.authority(), aged, left), age(e.additional(), aged, left));
     }
 
     /** Keeps an answer for as long as it may be kept; does nothing for one that may not be. */
@@ -110,10 +113,12 @@ final class ResponseCache {
         return 0;
     }
 
-    private static List<Record> age(List<Record> records, long seconds) {
-        if (seconds <= 0 || records.isEmpty()) return records;
+    private static List<Record> age(List<Record> records, long seconds, long left) {
         List<Record> out = new ArrayList<>(records.size());
-        for (Record r : records) out.add(withTtl(r, Math.max(0, r.getTTL() - seconds)));
+        for (Record r : records) {
+            long ttl = Math.min(left, Math.max(0, r.getTTL() - seconds));
+            out.add(ttl == r.getTTL() ? r : withTtl(r, ttl));
+        }
         return out;
     }
 
