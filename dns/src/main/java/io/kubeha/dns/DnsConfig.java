@@ -169,6 +169,15 @@ public record DnsConfig(InetSocketAddress listen, Name clusterDomain, List<InetS
         }
     }
 
+    /** An IP address given as a literal (an option such as {@code --bind}); never a name lookup. */
+    public static InetAddress ipAddress(String option, String text) {
+        String t = text == null ? "" : text.strip();
+        if (t.startsWith("[") && t.endsWith("]")) t = t.substring(1, t.length() - 1);
+        InetAddress a = Ips.parse(t);
+        if (a == null) throw new IllegalArgumentException(option + " must be an IP address such as 0.0.0.0 or 127.0.0.1; got '" + text + "'");
+        return a;
+    }
+
     /** The {@code nameserver} lines of a resolv.conf, as the upstreams dnsmasq and CoreDNS use by default. */
     public static List<InetSocketAddress> resolvConf(Path file) {
         List<String> lines;

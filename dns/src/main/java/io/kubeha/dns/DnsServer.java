@@ -84,7 +84,10 @@ public final class DnsServer implements AutoCloseable {
     public synchronized DnsServer start() {
         if (view != null) throw new IllegalStateException("already started");
         view = new InformerView(client);
-        List<InetSocketAddress> upstreams = config.upstreams();
+        List<InetSocketAddress> upstreams = config.upstreams().stream().filter(u -> !isSelf(u)).toList();
+        if (upstreams.size() < config.upstreams().size()) {
+            LOG.warn("not forwarding to this server itself ({}): it would loop", config.listen().getPort());
+        }
         if (!upstreams.isEmpty()) {
             forwarder = new Forwarder(upstreams, config.upstreamTimeout(),
                     new ResponseCache(config.cacheMaxTtl(), config.cacheSize(), nanoClock));
@@ -104,6 +107,20 @@ public final class DnsServer implements AutoCloseable {
         Thread.ofPlatform().daemon().name("dns-udp").start(this::udpLoop);
         Thread.ofPlatform().daemon().name("dns-tcp").start(this::tcpLoop);
         return this;
+    }
+
+    /** An upstream that is this very server (a node whose resolv.conf names the cluster DNS): forwarding would loop. */
+    private boolean isSelf(InetSocketAddress u) {
+        InetSocketAddress l = config.listen();
+        if (l.getPort() == 0 || u.getPort() != l.getPort()) return false;
+        if (u.getAddress().equals(l.getAddress())) return true;
+        if (!l.getAddress().isAnyLocalAddress()) return false;
+        try {
+            return u.getAddress().isLoopbackAddress() || u.getAddress().isAnyLocalAddress()
+                    || java.net.NetworkInterface.getByInetAddress(u.getAddress()) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     /** The address DNS is served on (UDP and TCP), with the port actually bound. */
@@ -127,8 +144,9 @@ public final class DnsServer implements AutoCloseable {
 
     /** One line saying what this server serves, for its start log. */
     public String describe() {
-        String up = config.upstreams().isEmpty() ? "no upstream (other names are refused)"
-                : "other names forwarded to " + config.upstreams().stream().map(DnsServer::hostPort).collect(Collectors.joining(","))
+        List<InetSocketAddress> ups = forwarder == null ? List.of() : forwarder.upstreams();
+        String up = ups.isEmpty() ? "no upstream (other names are refused)"
+                : "other names forwarded to " + ups.stream().map(DnsServer::hostPort).collect(Collectors.joining(","))
                 + (config.cacheMaxTtl().isZero() ? " (no cache)" : " (cached up to " + config.cacheMaxTtl().toSeconds() + "s)");
         return "serving " + config.clusterDomain() + " (services, endpoints, pods from " + client.getMasterUrl() + ", TTL "
                 + config.recordTtl().toSeconds() + "s) on " + hostPort(address()) + " udp+tcp; " + up
