@@ -337,9 +337,4 @@ public final class DnsServer implements AutoCloseable {
             // closing: nothing to do about it
         }
     }
-
-    /** Answers from the upstream cache so far, for tests and the log. */
-    long cacheHits() {
-        return forwarder == null ? 0 : forwarder.cache().hits();
-    }
 }

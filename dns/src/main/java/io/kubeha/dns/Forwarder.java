@@ -15,10 +15,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Sends names outside the cluster to the upstream servers, in order, through the cache: the first upstream that
- * answers (with anything but SERVFAIL or REFUSED) wins; one that does not answer within the timeout is skipped.
+ * Sends names outside the cluster to the upstream servers through the cache: the upstream that answered last is
+ * asked first, then the others in order; the first that answers (with anything but SERVFAIL or REFUSED) wins, and
+ * one that does not answer within the timeout is skipped.
  * dnsjava's SimpleResolver does the exchange, retrying over TCP when a UDP answer comes back truncated.
  */
 final class Forwarder {
@@ -27,6 +29,8 @@ final class Forwarder {
     private final List<InetSocketAddress> upstreams;
     private final List<SimpleResolver> resolvers;
     private final ResponseCache cache;
+    /** the upstream that answered last: asked first, so a dead server costs one timeout, not one per query */
+    private final AtomicInteger preferred = new AtomicInteger();
 
     Forwarder(List<InetSocketAddress> upstreams, Duration timeout, ResponseCache cache) {
         this.upstreams = List.copyOf(upstreams);
@@ -55,7 +59,9 @@ final class Forwarder {
         ResponseCache.Entry cached = cache.get(key);
         if (cached != null) return cached;
         ResponseCache.Entry last = null;
-        for (int i = 0; i < resolvers.size(); i++) {
+        int first = preferred.get();
+        for (int k = 0; k < resolvers.size(); k++) {
+            int i = (first + k) % resolvers.size();
             Message query = Message.newQuery(Record.newRecord(name, type, dclass));
             Message reply;
             try {
@@ -70,6 +76,7 @@ final class Forwarder {
                 last = e;
                 continue;
             }
+            preferred.set(i);
             cache.put(key, e);
             return e;
         }

@@ -1,6 +1,5 @@
 package io.kubeha.dns;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.Service;
@@ -146,9 +145,5 @@ final class InformerView implements ClusterView, AutoCloseable {
             if (n != null && !out.contains(n)) out.add(n);
         }
         return out;
-    }
-
-    static String key(HasMetadata o) {
-        return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
     }
 }

@@ -16,10 +16,13 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.kubeha.dns.Dns.query;
@@ -35,6 +38,8 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ForwardingTest {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private final AtomicInteger swallowed = new AtomicInteger();
+    private DatagramSocket blackHole;
     private ApiFixture api;
     private LocalUpstream upstream;
     private DnsServer dns;
@@ -45,10 +50,21 @@ class ForwardingTest {
         api = new ApiFixture();
         upstream = new LocalUpstream("127.0.0.1");
         // an upstream that never answers comes first: the forwarder moves on to the next one
-        InetSocketAddress silent = new InetSocketAddress("127.0.0.1", Ports.free(InetAddress.getLoopbackAddress()));
+        blackHole = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+        Thread.ofPlatform().daemon().start(() -> {
+            byte[] buf = new byte[65535];
+            while (!blackHole.isClosed()) {
+                try {
+                    blackHole.receive(new DatagramPacket(buf, buf.length));
+                    swallowed.incrementAndGet();
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        });
         DnsConfig config = DnsConfig.defaults()
                 .withListen(new InetSocketAddress("127.0.0.1", 0))
-                .withUpstreams(List.of(silent, upstream.address()))
+                .withUpstreams(List.of((InetSocketAddress) blackHole.getLocalSocketAddress(), upstream.address()))
                 .withUpstreamTimeout(Duration.ofMillis(300));
         dns = api.closeLater(new DnsServer(api.newClient(), config, nanos::get).start());
         server = dns.address();
@@ -58,6 +74,7 @@ class ForwardingTest {
     @AfterAll
     void stop() throws Exception {
         if (upstream != null) upstream.close();
+        if (blackHole != null) blackHole.close();
         if (api != null) api.close();
     }
 
@@ -121,6 +138,15 @@ class ForwardingTest {
         upstream.answer(new PTRRecord(Name.fromConstantString("9.9.99.127.in-addr.arpa."), DClass.IN, 60,
                 Name.fromConstantString("host.example.org.")));
         assertThat(rdata(query(server, "9.9.99.127.in-addr.arpa.", Type.PTR), Section.ANSWER)).containsExactly("PTR host.example.org.");
+    }
+
+    @Test
+    void anUpstreamThatDoesNotAnswerIsAskedOnceNotOncePerQuery() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            upstream.answer(a("n" + i + ".example.com.", 60, "127.52.0." + (i + 1)));
+            assertThat(rdata(query(server, "n" + i + ".example.com.", Type.A), Section.ANSWER)).containsExactly("A 127.52.0." + (i + 1));
+        }
+        assertThat(swallowed.get()).isLessThanOrEqualTo(1);
     }
 
     @Test
