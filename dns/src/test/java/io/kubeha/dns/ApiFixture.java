@@ -38,6 +38,10 @@ final class ApiFixture implements AutoCloseable {
     }
 
     KubernetesClient newClient() {
+        return newClient(url);
+    }
+
+    KubernetesClient newClient(String url) {
         KubernetesClient c = new KubernetesClientBuilder()
                 .withConfig(new ConfigBuilder().withMasterUrl(url).withRequestTimeout(10_000)
                         // the API server serves watches over plain HTTP only: skip the websocket attempt

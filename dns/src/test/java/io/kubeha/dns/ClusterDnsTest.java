@@ -314,6 +314,24 @@ class ClusterDnsTest {
         assertThat(dns.describe()).contains("cluster.local.", "udp+tcp", upstream.address().getPort() + "");
     }
 
+    @Test
+    void untilItHasListedTheClusterItIsNotReadyAndClusterNamesAreServfailNotNxdomain() throws Exception {
+        // an API server that is not there: the informers never sync
+        String nowhere = "http://127.0.0.1:" + io.kubeha.testkit.Ports.free(InetAddress.getLoopbackAddress());
+        DnsServer blind = api.closeLater(new DnsServer(api.newClient(nowhere), DnsConfig.defaults()
+                .withListen(new InetSocketAddress("127.0.0.1", 0)).withUpstreams(List.of(upstream.address()))
+                .withHealth(new InetSocketAddress("127.0.0.1", 0))).start());
+
+        assertThat(blind.ready()).isFalse();
+        assertThat(query(blind.address(), "kubernetes.default.svc.cluster.local.", Type.A).getRcode()).isEqualTo(Rcode.SERVFAIL);
+        assertThat(query(blind.address(), "1.0.20.127.in-addr.arpa.", Type.PTR).getRcode()).isEqualTo(Rcode.SERVFAIL);
+        HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + blind.healthAddress().getPort() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).isEqualTo(503);
+        // other names do not wait for the cluster
+        assertThat(rdata(query(blind.address(), "db.example.org.", Type.A), Section.ANSWER)).containsExactly("A 127.99.0.7");
+    }
+
     private byte[] exchangeUdp(byte[] packet) throws Exception {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             s.setSoTimeout(5000);
