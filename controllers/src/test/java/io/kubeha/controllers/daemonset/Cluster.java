@@ -59,14 +59,14 @@ final class Cluster implements AutoCloseable {
         this.client = api.client;
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
         var config = ControllerManager.Config.defaults().withControllers(Set.of(DaemonSetController.NAME))
-                .withTimings(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(100));
+                .withTimings(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(100));
         if (managerUrl == null) {
             api.manager(config);
         } else {
             api.manager(config, api.newClient(managerUrl));
         }
         scheduler = new Scheduler(api.newClient(), SchedulerConfig.defaults()
-                .withLeaderElection(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(100))
+                .withLeaderElection(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofMillis(100))
                 .withBackoff(Duration.ofMillis(100), Duration.ofMillis(500))).start();
         KubernetesClient kc = api.newClient();
         kubelet = kc.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
