@@ -162,6 +162,9 @@ class RollingUpdateTest {
                 assertThat(DaemonSetController.controllerRef(r).getUid()).isEqualTo(ds.getMetadata().getUid());
             });
             assertThat(rows(kubectl.run("rollout", "history", "ds/agent", "-n", NS).orFail().out())).containsExactly("1", "2");
+            assertThat(kubectl.run("rollout", "history", "ds/agent", "-n", NS, "--revision=1").orFail().out()).contains("agent:1");
+            assertThat(kubectl.run("rollout", "status", "ds/agent", "-n", NS, "--timeout=30s").orFail().out())
+                    .contains("daemon set \"agent\" successfully rolled out");
 
             monitor.arm();
             assertThat(kubectl.run("rollout", "undo", "ds/agent", "-n", NS).orFail().out()).contains("daemonset.apps/agent rolled back");
