@@ -159,6 +159,17 @@ class DaemonSetControllerTest {
             assertThat(cluster.readyPodsByNode(ds)).isEqualTo(Map.of("node1", "agent:1", "node2", "agent:1"));
             assertThat(cluster.client.pods().inNamespace(NS).withName(orphan.getMetadata().getName()).get()).isNull();
         });
+
+        // a pod relabelled out of the selector is released (it stays, without the owner) and replaced on its node
+        Pod leaving = cluster.pods(ds).stream().filter(p -> "node2".equals(p.getSpec().getNodeName())).findFirst().orElseThrow();
+        cluster.client.pods().inNamespace(NS).withName(leaving.getMetadata().getName())
+                .edit(p -> { p.getMetadata().setLabels(Map.of("app", "debugging")); return p; });
+        await().atMost(ApiFixture.WAIT).untilAsserted(() -> {
+            assertThat(cluster.readyPodsByNode(ds)).isEqualTo(Map.of("node1", "agent:1", "node2", "agent:1"));
+            Pod released = cluster.client.pods().inNamespace(NS).withName(leaving.getMetadata().getName()).get();
+            assertThat(released.getMetadata().getDeletionTimestamp()).isNull();
+            assertThat(released.getMetadata().getOwnerReferences()).isEmpty();
+        });
     }
 
     private void taint(String node, Taint t) {
