@@ -833,8 +833,10 @@ public final class DaemonSetController extends InformerController {
         } else {
             current.sort(Comparator.comparingLong((ControllerRevision r) -> r.getRevision() == null ? 0 : r.getRevision()).reversed());
             cur = current.getFirst();
-            // duplicates of the current template (after a hash collision): keep the newest, relabel pods of the rest
+            // duplicates of the current template (after a hash collision): keep the newest, move the pods of the
+            // others over to its hash (they run the same template), then delete them
             for (ControllerRevision dup : current.subList(1, current.size())) {
+                relabelPods(ds, hashOf(dup), hashOf(cur));
                 deleteRevision(dup);
             }
             if (cur.getRevision() == null || cur.getRevision() < next) {
@@ -852,6 +854,24 @@ public final class DaemonSetController extends InformerController {
                     .resource(new ControllerRevisionBuilder(cur).editMetadata().withLabels(labels).endMetadata().build()).update();
         }
         return new History(cur, old);
+    }
+
+    private static String hashOf(ControllerRevision r) {
+        Map<String, String> labels = r.getMetadata().getLabels();
+        return labels == null || labels.get(Revisions.HASH_LABEL) == null ? r.getMetadata().getName() : labels.get(Revisions.HASH_LABEL);
+    }
+
+    private void relabelPods(DaemonSet ds, String from, String to) {
+        for (List<Pod> ps : podsByNode(ds, true).values()) {
+            for (Pod p : ps) {
+                if (p.getMetadata().getLabels() != null && from.equals(p.getMetadata().getLabels().get(Revisions.HASH_LABEL))) {
+                    ctx.checkActing();
+                    ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
+                            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"" + Revisions.HASH_LABEL
+                                    + "\":\"" + to + "\"}}}");
+                }
+            }
+        }
     }
 
     private List<ControllerRevision> controlledHistories(DaemonSet ds) {
