@@ -634,7 +634,7 @@ public final class DaemonSetController extends InformerController {
      * daemon tolerations, the revision hash and template generation labels, and a required node affinity that
      * only the target node satisfies, so that the default scheduler binds it there.
      */
-    Pod newPod(DaemonSet ds, View v, String node) {
+    private Pod newPod(DaemonSet ds, View v, String node) {
         var template = json.clone(ds.getSpec().getTemplate());
         Map<String, String> labels = template.getMetadata() == null || template.getMetadata().getLabels() == null
                 ? new HashMap<>() : new HashMap<>(template.getMetadata().getLabels());
