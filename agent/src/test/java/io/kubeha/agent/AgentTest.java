@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeha.testkit.Kubectl;
 import io.kubeha.testkit.Ports;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -188,6 +189,29 @@ class AgentTest {
         client.pods().inNamespace("default").withName("keep").delete();
         await().atMost(WAIT).until(() -> get("keep") == null);
         assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
+    void kubectlLogsReachesTheAgentThroughTheApiServer() throws Exception {
+        client.pods().resource(pod("talker", "for i in 1 2 3 4 5; do echo line $i; done; while true; do sleep 0.2; echo tick; done",
+                "Always")).create();
+        await().atMost(WAIT).until(() -> Optional.ofNullable(get("talker").getStatus()).map(s -> "Running".equals(s.getPhase())).orElse(false));
+        Kubectl kubectl = new Kubectl(Kubectl.DEFAULT, Kubectl.writeKubeconfig(dir.resolve("kubeconfig"), api.url));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(kubectl.run("logs", "talker").orFail().out()).startsWith("line 1\nline 2\n"));
+        assertThat(kubectl.run("logs", "talker", "--tail=1").orFail().out()).isEqualTo("tick\n");
+        // -f follows: new lines keep coming while kubectl runs
+        Path followed = dir.resolve("followed.txt");
+        Process follow = kubectl.start(followed, "logs", "-f", "talker");
+        try {
+            await().atMost(WAIT).until(() -> java.nio.file.Files.readString(followed).lines().filter("tick"::equals).count() >= 10);
+        } finally {
+            follow.destroyForcibly().waitFor();
+        }
+        var noPrevious = kubectl.run("logs", "talker", "--previous");
+        assertThat(noPrevious.exit()).isNotZero();
+        assertThat(noPrevious.err()).contains("previous terminated container \"main\" in pod \"talker\" not found");
+        var wrong = kubectl.run("logs", "talker", "-c", "nope");
+        assertThat(wrong.err()).contains("container nope is not valid for pod talker");
     }
 
     private String logs(String pod, String query) throws Exception {
