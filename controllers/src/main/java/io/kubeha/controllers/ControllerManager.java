@@ -46,6 +46,7 @@ public final class ControllerManager implements AutoCloseable {
         m.put(ServiceAccountController.NAME, ServiceAccountController::new);
         m.put(io.kubeha.controllers.endpoints.EndpointsController.NAME, io.kubeha.controllers.endpoints.EndpointsController::new);
         m.put(io.kubeha.controllers.gc.GarbageCollector.NAME, io.kubeha.controllers.gc.GarbageCollector::new);
+        m.put(io.kubeha.controllers.daemonset.DaemonSetController.NAME, io.kubeha.controllers.daemonset.DaemonSetController::new);
         CONTROLLERS = java.util.Collections.unmodifiableMap(m);
     }
 

@@ -12,6 +12,16 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -47,13 +57,8 @@ final class Subresources {
                 Response.object(req, 201, success());
             }
             case "log" -> {
-                ObjectNode pod = h.get(ns, name);
-                String node = pod.path("spec").path("nodeName").asString("");
-                if (node.isEmpty()) {
-                    throw ApiException.badRequest("pod " + name + " does not have a host assigned");
-                }
-                throw ApiException.badRequest("logs of pod " + name + " are kept by the node agent on " + node
-                        + ", and this server has no connection to node agents yet");
+                if (!method.equals("GET")) throw ApiException.methodNotSupported("", "pods/log", method);
+                podLog(req, h, ns, name);
             }
             case "finalize" -> {
                 if (!method.equals("PUT")) throw ApiException.methodNotSupported("", "namespaces/finalize", method);
@@ -62,6 +67,85 @@ final class Subresources {
             default -> throw new ApiException(404, "NotFound", "the server could not find the requested resource", null);
         }
     }
+
+    /**
+     * pods/log: relayed from the node agent that runs the pod (its endpoint is in the Node's status: InternalIP
+     * and daemonEndpoints.kubeletEndpoint.Port), streamed as it comes so that {@code kubectl logs -f} follows.
+     */
+    private void podLog(Request req, ResourceHandler h, String ns, String name) throws IOException {
+        ObjectNode pod = h.get(ns, name);
+        List<String> names = new ArrayList<>();
+        for (String list : new String[] {"containers", "initContainers"}) {
+            for (JsonNode c : pod.path("spec").path(list)) names.add(c.path("name").asString(""));
+        }
+        String container = req.query("container");
+        if (container == null || container.isEmpty()) {
+            if (names.size() != 1) {
+                throw ApiException.badRequest("a container name must be specified for pod " + name + ", choose one of: ["
+                        + String.join(" ", names) + "]");
+            }
+            container = names.getFirst();
+        } else if (!names.contains(container)) {
+            throw ApiException.badRequest("container " + container + " is not valid for pod " + name);
+        }
+        String node = pod.path("spec").path("nodeName").asString("");
+        if (node.isEmpty()) throw ApiException.badRequest("pod " + name + " does not have a host assigned");
+        ResourceHandler nodes = handlers.entrySet().stream()
+                .filter(e -> e.getKey().group().isEmpty() && e.getKey().resource().equals("nodes")).map(Map.Entry::getValue)
+                .findFirst().orElseThrow();
+        ObjectNode nodeObj;
+        try {
+            nodeObj = nodes.get("", node);
+        } catch (ApiException e) {
+            throw ApiException.badRequest("pod " + name + " runs on node " + node + ", which does not exist");
+        }
+        String ip = "";
+        for (JsonNode a : nodeObj.path("status").path("addresses")) {
+            if (a.path("type").asString("").equals("InternalIP")) ip = a.path("address").asString("");
+        }
+        int port = nodeObj.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
+        if (ip.isEmpty() || port <= 0) {
+            throw ApiException.badRequest("node " + node + " reports no agent endpoint (InternalIP address and kubelet port)");
+        }
+        StringBuilder q = new StringBuilder();
+        for (String k : new String[] {"follow", "previous", "tailLines", "limitBytes", "timestamps", "sinceSeconds"}) {
+            String v = req.query(k);
+            if (v != null) q.append(q.isEmpty() ? "?" : "&").append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+        }
+        String host = ip.contains(":") ? "[" + ip + "]" : ip;
+        URI uri = URI.create("http://" + host + ":" + port + "/containerLogs/" + ns + "/" + name + "/" + container + q);
+        HttpResponse<InputStream> upstream;
+        try {
+            upstream = AGENTS.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new ApiException(503, "ServiceUnavailable", "the node agent of " + node + " at " + host + ":" + port
+                    + " cannot be reached: " + (e.getMessage() == null ? e.toString() : e.getMessage()), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "ServiceUnavailable", "interrupted while reaching the node agent of " + node, null);
+        }
+        try (InputStream in = upstream.body()) {
+            if (upstream.statusCode() != 200) {
+                String msg = new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip();
+                throw upstream.statusCode() < 500 ? ApiException.badRequest(msg)
+                        : new ApiException(502, "BadGateway", "the node agent of " + node + " answered " + upstream.statusCode() + ": " + msg, null);
+            }
+            var ex = req.exchange();
+            ex.getResponseHeaders().set("Content-Type", "text/plain");
+            ex.sendResponseHeaders(200, 0);
+            try (var out = ex.getResponseBody()) {
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+            }
+        }
+    }
+
+    /** For pods/log: the node agents' endpoints, plain HTTP on the node network. */
+    private static final HttpClient AGENTS = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     static ObjectNode success() {
         ObjectNode s = Json.object();
@@ -204,7 +288,7 @@ final class Subresources {
             if (!sb.isEmpty()) sb.append(',');
             String key = expr.path("key").asString();
             String op = expr.path("operator").asString();
-            java.util.List<String> vals = new java.util.ArrayList<>();
+            List<String> vals = new ArrayList<>();
             expr.path("values").forEach(v -> vals.add(v.asString()));
             switch (op) {
                 case "In" -> sb.append(key).append(" in (").append(String.join(",", vals)).append(')');

@@ -1,0 +1,178 @@
+package io.kubeha.agent;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeha.agent.images.ImageStore;
+import io.kubeha.agent.logs.AgentHttpServer;
+import io.kubeha.agent.logs.ContainerLogs;
+import io.kubeha.agent.node.NodeReporter;
+import io.kubeha.agent.pod.PodContext;
+import io.kubeha.agent.pod.PodIps;
+import io.kubeha.agent.pod.PodManager;
+import io.kubeha.agent.runtime.ContainerRuntime;
+import io.kubeha.agent.runtime.ProcessRuntime;
+import io.kubeha.agent.runtime.SimulatedRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The node agent, the kubelet's role: registers its Node and keeps its Lease, runs the pods bound to it through a
+ * container runtime, and serves their logs. A plain API client (fabric8), as every component but the API server.
+ * Stopping the agent leaves the pods' processes running: the next agent on this data folder takes them back.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    /**
+     * @param dataDir        the agent's folder: pods' working folders, logs, container state, pod IPs
+     * @param imageStore     where images are (see {@link ImageStore})
+     * @param port           the agent's endpoint port on the node IP (the kubelet's 10250)
+     * @param runtime        "process" or "simulated"
+     * @param initialBackoff the first container restart back-off (the kubelet's 10s)
+     */
+    public record Config(String nodeName, String nodeIp, Path dataDir, Map<String, String> labels, String podCidr, int port,
+                         String runtime, Path imageStore, Map<String, Quantity> capacity,
+                         Duration leaseDuration, Duration renewInterval, Duration reportInterval,
+                         Duration initialBackoff, Duration maxBackoff, List<String> jvmOptions) {
+        public Config {
+            Objects.requireNonNull(nodeName, "nodeName");
+            Objects.requireNonNull(nodeIp, "nodeIp");
+            Objects.requireNonNull(dataDir, "dataDir");
+            labels = Map.copyOf(labels);
+            capacity = Map.copyOf(capacity);
+            jvmOptions = List.copyOf(jvmOptions);
+            if (!runtime.equals("process") && !runtime.equals("simulated")) {
+                throw new IllegalArgumentException("runtime must be process or simulated, not " + runtime);
+            }
+            if (podCidr == null || podCidr.isBlank()) throw new IllegalArgumentException("a pod CIDR is needed (e.g. 127.64.1.0/24)");
+        }
+
+        /** The kubelet's defaults; capacity from this machine. */
+        public static Config defaults(String nodeName, String nodeIp, Path dataDir, String podCidr) {
+            Map<String, Quantity> capacity = new LinkedHashMap<>();
+            capacity.put("cpu", new Quantity(Integer.toString(java.lang.Runtime.getRuntime().availableProcessors())));
+            long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getTotalMemorySize();
+            capacity.put("memory", new Quantity((memory / 1024) + "Ki"));
+            capacity.put("pods", new Quantity("110"));
+            capacity.put("ephemeral-storage", new Quantity((dataDir.toFile().getTotalSpace() / 1024) + "Ki"));
+            return new Config(nodeName, nodeIp, dataDir, Map.of(), podCidr, 10250, "process",
+                    Path.of(System.getProperty("user.home"), ".kubeha", "images"), capacity,
+                    Duration.ofSeconds(40), Duration.ofSeconds(10), Duration.ofMinutes(5),
+                    Duration.ofSeconds(10), Duration.ofMinutes(5), List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
+        }
+
+        public Config withLabels(Map<String, String> labels) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+        }
+
+        public Config withPort(int port) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+        }
+
+        public Config withRuntime(String runtime) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+        }
+
+        public Config withImageStore(Path imageStore) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+        }
+
+        public Config withHeartbeat(Duration leaseDuration, Duration renewInterval, Duration reportInterval) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+        }
+
+        public Config withBackoff(Duration initialBackoff, Duration maxBackoff) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+        }
+    }
+
+    private final KubernetesClient client;
+    private final Config config;
+    private ContainerRuntime runtime;
+    private NodeReporter reporter;
+    private PodManager pods;
+    private AgentHttpServer http;
+
+    public Agent(KubernetesClient client, Config config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Agent start() throws IOException, InterruptedException {
+        Path data = Files.createDirectories(config.dataDir());
+        runtime = config.runtime().equals("simulated") ? new SimulatedRuntime() : new ProcessRuntime(data.resolve("containers"));
+        ContainerLogs logs = new ContainerLogs(data.resolve("logs"));
+        http = new AgentHttpServer(new InetSocketAddress(config.nodeIp(), config.port()), logs, (podKey, container) -> true).start();
+        int port = http.address().getPort();
+        reporter = new NodeReporter(client, new NodeReporter.Config(config.nodeName(), config.nodeIp(), config.labels(), config.podCidr(),
+                port, config.capacity(), config.leaseDuration(), config.renewInterval(), config.reportInterval(), runtime.name())).start();
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        PodContext ctx = new PodContext(client, config.nodeName(), config.nodeIp(), runtime, new ImageStore(config.imageStore()),
+                new PodIps(config.podCidr(), data.resolve("pod-ips")), data.resolve("pods"), data.resolve("logs"), Clock.systemUTC(),
+                config.initialBackoff(), config.maxBackoff(), java, config.jvmOptions(), this::event);
+        pods = new PodManager(ctx).start();
+        LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}", config.nodeName(), config.nodeIp(), runtime.name(),
+                config.podCidr());
+        return this;
+    }
+
+    /** The agent's endpoint (logs, health). */
+    public InetSocketAddress endpoint() {
+        return http.address();
+    }
+
+    /** A core/v1 Event from the kubelet about a pod, as kubectl describe shows it. */
+    private void event(Pod pod, String type, String reason, String message) {
+        try {
+            String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            client.v1().events().inNamespace(pod.getMetadata().getNamespace()).resource(new EventBuilder()
+                    .withNewMetadata().withName(pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
+                    .withNamespace(pod.getMetadata().getNamespace()).endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod")
+                            .withName(pod.getMetadata().getName()).withNamespace(pod.getMetadata().getNamespace())
+                            .withUid(pod.getMetadata().getUid()).build())
+                    .withType(type).withReason(reason).withMessage(message)
+                    .withNewSource().withComponent("kubelet").withHost(config.nodeName()).endSource()
+                    .withReportingComponent("kubelet").withReportingInstance(config.nodeName())
+                    .withFirstTimestamp(now).withLastTimestamp(now).withCount(1).build()).create();
+        } catch (RuntimeException e) {
+            LOG.debug("event {} for pod {} not recorded: {}", reason, pod.getMetadata().getName(), e.toString());
+        }
+    }
+
+    /** Stops the agent; the pods' processes keep running for the next agent on this data folder. */
+    @Override
+    public void close() {
+        if (pods != null) pods.close();
+        if (reporter != null) reporter.close();
+        if (http != null) http.close();
+        if (runtime != null) runtime.close();
+    }
+}

@@ -1,0 +1,111 @@
+package io.kubeha.agent.pod;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kubeha.agent.runtime.RunningContainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The pods bound to this node, each run by its own {@link PodWorker}: an informer over pods with
+ * {@code spec.nodeName} = this node feeds them. On start it takes back what the runtime recovered from an earlier
+ * life of the agent; containers whose pod no longer exists once the informer has synced are stopped (no orphans),
+ * and pods are never started twice (no duplicates).
+ */
+public final class PodManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PodManager.class);
+
+    private final PodContext ctx;
+    private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
+    private final Map<String, List<RunningContainer>> recovered = new HashMap<>();
+    private SharedIndexInformer<Pod> informer;
+    private volatile boolean closed;
+
+    public PodManager(PodContext ctx) {
+        this.ctx = ctx;
+    }
+
+    public PodManager start() {
+        for (RunningContainer rc : ctx.runtime().recover()) {
+            recovered.computeIfAbsent(rc.podUid(), k -> new ArrayList<>()).add(rc);
+        }
+        if (!recovered.isEmpty()) {
+            LOG.info("found {} containers of {} pods still running from before", recovered.values().stream().mapToInt(List::size).sum(),
+                    recovered.size());
+        }
+        informer = ctx.client().pods().inAnyNamespace().withField("spec.nodeName", ctx.nodeName()).runnableInformer(0);
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                seen(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod pod) {
+                seen(pod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                PodWorker w = workers.get(pod.getMetadata().getUid());
+                if (w != null) w.podGone();
+            }
+        });
+        informer.start();
+        Thread.ofVirtual().name("pod-manager-orphans").start(this::stopOrphansOnceSynced);
+        return this;
+    }
+
+    private void seen(Pod pod) {
+        if (closed) return;
+        String uid = pod.getMetadata().getUid();
+        PodWorker w = workers.computeIfAbsent(uid, u -> {
+            List<RunningContainer> mine;
+            synchronized (recovered) {
+                mine = recovered.remove(u);
+            }
+            return new PodWorker(ctx, pod, mine == null ? List.of() : mine, () -> workers.remove(u)).start();
+        });
+        w.update(pod);
+    }
+
+    private void stopOrphansOnceSynced() {
+        try {
+            while (!closed && !informer.hasSynced()) Thread.sleep(50);
+        } catch (InterruptedException e) {
+            return;
+        }
+        List<RunningContainer> orphans = new ArrayList<>();
+        synchronized (recovered) {
+            recovered.values().forEach(orphans::addAll);
+            recovered.clear();
+        }
+        for (RunningContainer rc : orphans) {
+            LOG.info("stopping container {} of pod {}: the pod is gone", rc, rc.podUid());
+            rc.stop(Duration.ofSeconds(10));
+            rc.exit().thenRun(() -> ctx.runtime().forget(rc));
+        }
+    }
+
+    /** Pods this agent runs now. */
+    public int running() {
+        return workers.size();
+    }
+
+    /** The agent stops; the pods' processes keep running for the next agent to take back. */
+    @Override
+    public void close() {
+        closed = true;
+        if (informer != null) informer.stop();
+        workers.values().forEach(PodWorker::close);
+        workers.clear();
+    }
+}

@@ -1,0 +1,627 @@
+package io.kubeha.agent.pod;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.kubeha.agent.images.ImageStore;
+import io.kubeha.agent.runtime.ContainerSpec;
+import io.kubeha.agent.runtime.RunningContainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one pod on this node, as the kubelet's pod worker does: level-triggered, a sync whenever the pod changes,
+ * a container ends, a probe flips or a back-off runs out (and every second regardless), each sync comparing the
+ * pod's spec with what runs and reporting status when it changed.
+ * <ul>
+ *   <li>Containers start in order with their environment, working folder and log file; one that ends is restarted
+ *       by the restart policy (Always, OnFailure, Never) after the kubelet's back-off: at once the first time, then
+ *       10s doubling to 5 minutes, reset once it ran for 10 minutes (CrashLoopBackOff while it waits).</li>
+ *   <li>Probes: startup gates the others, liveness failure restarts the container, readiness makes it Ready.</li>
+ *   <li>Deletion: a pod with a deletionTimestamp has its containers stopped (SIGTERM, SIGKILL after the grace
+ *       period), then the agent deletes the pod object for good (grace 0, precondition on its uid).</li>
+ *   <li>After an agent restart the worker takes back the containers the runtime recovered, keeping their
+ *       restart counts from the pod's last reported status.</li>
+ * </ul>
+ */
+final class PodWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(PodWorker.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Duration RESET_AFTER = Duration.ofMinutes(10);
+
+    private final PodContext ctx;
+    private final String uid;
+    private final Semaphore wake = new Semaphore(0);
+    private final Map<String, ContainerRecord> containers = new LinkedHashMap<>();
+    private final Runnable onFinished;
+    private volatile Pod pod;
+    private volatile boolean gone;
+    private volatile boolean closed;
+    private String podIp;
+    private Instant startTime;
+    private String lastReported;
+    private final Map<String, String> transitions = new LinkedHashMap<>();
+    private boolean terminating;
+    private Thread thread;
+
+    /** What the worker knows of one container of its pod. */
+    private static final class ContainerRecord {
+        final String name;
+        RunningContainer current;
+        RunningContainer.Exit lastExit;
+        Instant lastStartedAt;
+        String lastId;
+        int restartCount;
+        boolean everStarted;
+        Instant backoffUntil;
+        Duration backoff = Duration.ZERO;
+        String waitingReason = "ContainerCreating";
+        String waitingMessage;
+        boolean done;
+        volatile boolean ready;
+        volatile boolean started;
+        final List<Prober> probers = new ArrayList<>();
+
+        ContainerRecord(String name) {
+            this.name = name;
+        }
+
+        void closeProbers() {
+            probers.forEach(Prober::close);
+            probers.clear();
+        }
+    }
+
+    PodWorker(PodContext ctx, Pod pod, List<RunningContainer> recovered, Runnable onFinished) {
+        this.ctx = ctx;
+        this.pod = pod;
+        this.uid = pod.getMetadata().getUid();
+        this.onFinished = onFinished;
+        adopt(pod, recovered);
+    }
+
+    /** Takes back containers that outlived an agent restart, with the restart counts the API last heard of. */
+    private void adopt(Pod pod, List<RunningContainer> recovered) {
+        if (recovered.isEmpty()) return;
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
+            pod.getStatus().getContainerStatuses().forEach(cs -> counts.put(cs.getName(), cs.getRestartCount() == null ? 0 : cs.getRestartCount()));
+        }
+        if (pod.getStatus() != null && pod.getStatus().getPodIP() != null) podIp = pod.getStatus().getPodIP();
+        if (pod.getStatus() != null && pod.getStatus().getStartTime() != null) startTime = Instant.parse(pod.getStatus().getStartTime());
+        for (RunningContainer rc : recovered) {
+            ContainerRecord rec = containers.computeIfAbsent(rc.name(), ContainerRecord::new);
+            if (rec.current != null) {
+                rc.stop(Duration.ZERO); // two of one name: keep one
+                continue;
+            }
+            rec.current = rc;
+            rec.everStarted = true;
+            rec.restartCount = counts.getOrDefault(rc.name(), 0);
+            rc.exit().thenRun(this::wake);
+            LOG.info("pod {}/{}: took back container {} ({})", ns(), name(), rc.name(), rc.id());
+        }
+    }
+
+    PodWorker start() {
+        thread = Thread.ofVirtual().name("pod-" + ns() + "-" + name()).start(this::loop);
+        return this;
+    }
+
+    void update(Pod p) {
+        pod = p;
+        wake();
+    }
+
+    /** The pod object is gone from the API (deleted for good, perhaps forced): stop everything. */
+    void podGone() {
+        gone = true;
+        wake();
+    }
+
+    void wake() {
+        wake.release();
+    }
+
+    /** The agent stops: containers keep running (a restarted agent takes them back); only the worker ends. */
+    void close() {
+        closed = true;
+        wake();
+        synchronized (this) {
+            containers.values().forEach(ContainerRecord::closeProbers);
+        }
+    }
+
+    String ns() {
+        return pod.getMetadata().getNamespace();
+    }
+
+    String name() {
+        return pod.getMetadata().getName();
+    }
+
+    private void loop() {
+        try {
+            while (!closed) {
+                boolean finished;
+                try {
+                    finished = sync();
+                } catch (KubernetesClientException e) {
+                    LOG.warn("pod {}/{}: API request failed ({}); retrying", ns(), name(), e.getMessage());
+                    finished = false;
+                } catch (RuntimeException e) {
+                    LOG.error("pod {}/{}: sync failed", ns(), name(), e);
+                    finished = false;
+                }
+                if (finished) {
+                    onFinished.run();
+                    return;
+                }
+                wake.tryAcquire(1, TimeUnit.SECONDS);
+                wake.drainPermits();
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
+    }
+
+    /** One pass; true once the pod is finished here for good (stopped, object deleted, resources released). */
+    private synchronized boolean sync() {
+        Pod p = pod;
+        if (gone || p.getMetadata().getDeletionTimestamp() != null) {
+            return terminate(p);
+        }
+        if (podIp == null) {
+            try {
+                podIp = ctx.ips().allocate(uid);
+            } catch (IOException e) {
+                LOG.warn("pod {}/{}: {}", ns(), name(), e.getMessage());
+                return false;
+            }
+        }
+        if (startTime == null) startTime = Instant.now(ctx.clock()).truncatedTo(ChronoUnit.SECONDS);
+        String policy = p.getSpec().getRestartPolicy() == null ? "Always" : p.getSpec().getRestartPolicy();
+        for (Container c : p.getSpec().getContainers()) {
+            ContainerRecord rec = containers.computeIfAbsent(c.getName(), ContainerRecord::new);
+            if (rec.current != null && rec.current.exited().isPresent()) ended(p, c, rec, policy);
+            if (rec.current == null && !rec.done) {
+                Instant now = Instant.now(ctx.clock());
+                if (rec.backoffUntil != null && now.isBefore(rec.backoffUntil)) {
+                    rec.waitingReason = "CrashLoopBackOff";
+                    rec.waitingMessage = "back-off " + human(rec.backoff) + " restarting failed container=" + c.getName()
+                            + " pod=" + name() + "_" + ns() + "(" + uid + ")";
+                    continue;
+                }
+                startContainer(p, c, rec);
+            }
+        }
+        report(p);
+        return false;
+    }
+
+    /** A container ended: remember how, and decide by the restart policy whether and when it runs again. */
+    private void ended(Pod p, Container c, ContainerRecord rec, String policy) {
+        RunningContainer rc = rec.current;
+        RunningContainer.Exit exit = rc.exited().orElseThrow();
+        rec.lastExit = exit;
+        rec.lastStartedAt = rc.startedAt();
+        rec.lastId = rc.id();
+        rec.current = null;
+        rec.ready = false;
+        rec.started = false;
+        rec.closeProbers();
+        ctx.runtime().forget(rc);
+        boolean restart = switch (policy) {
+            case "Never" -> false;
+            case "OnFailure" -> exit.exitCode() != 0;
+            default -> true;
+        };
+        LOG.info("pod {}/{}: container {} ended with {} ({}){}", ns(), name(), c.getName(), exit.exitCode(), exit.reason(),
+                restart ? "; restarting" : "");
+        if (!restart) {
+            rec.done = true;
+            return;
+        }
+        Duration ran = Duration.between(rc.startedAt(), exit.finishedAt());
+        if (ran.compareTo(RESET_AFTER) >= 0) rec.backoff = Duration.ZERO;
+        // the kubelet restarts at once the first time, then waits 10s, 20s, ... up to 5 minutes
+        Instant now = Instant.now(ctx.clock());
+        rec.backoffUntil = rec.backoff.isZero() ? now : now.plus(rec.backoff);
+        rec.backoff = rec.backoff.isZero() ? ctx.initialBackoff() : min(rec.backoff.multipliedBy(2), ctx.maxBackoff());
+        if (!rec.backoffUntil.isAfter(now)) return;
+        Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(Duration.between(Instant.now(ctx.clock()), rec.backoffUntil).plusMillis(10).toMillis());
+            } catch (InterruptedException ignored) {
+                return;
+            }
+            wake();
+        });
+        ctx.events().pod(p, "Warning", "BackOff", "Back-off restarting failed container " + c.getName() + " in pod " + name()
+                + "_" + ns() + "(" + uid + ")");
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String human(Duration d) {
+        long s = d.toSeconds();
+        return s >= 60 ? (s / 60) + "m" + (s % 60) + "s" : s + "s";
+    }
+
+    private void startContainer(Pod p, Container c, ContainerRecord rec) {
+        Map<String, String> env;
+        List<String> argv;
+        try {
+            env = Environment.of(p, c, podIp, ctx.hostIp(), lookup());
+            argv = argv(c, env);
+        } catch (Environment.ConfigError e) {
+            waiting(p, rec, "CreateContainerConfigError", e.getMessage());
+            return;
+        } catch (ImageMissing e) {
+            waiting(p, rec, "ErrImageNeverPull", e.getMessage());
+            return;
+        } catch (IOException e) {
+            waiting(p, rec, "CreateContainerError", e.getMessage());
+            return;
+        }
+        Path logFile = ctx.logsDir().resolve(ns() + "_" + name() + "_" + uid).resolve(c.getName())
+                .resolve((rec.everStarted ? rec.restartCount + 1 : rec.restartCount) + ".log");
+        try {
+            Path workDir = Files.createDirectories(ctx.podsDir().resolve(uid).resolve("containers").resolve(c.getName()));
+            env.put("HOME", workDir.toString());
+            ContainerSpec spec = new ContainerSpec(uid, c.getName(), c.getImage(), argv, env, workDir, logFile, memoryLimit(c));
+            RunningContainer rc = ctx.runtime().start(spec);
+            if (rec.everStarted) rec.restartCount++;
+            rec.everStarted = true;
+            rec.current = rc;
+            rec.waitingReason = null;
+            rec.waitingMessage = null;
+            rc.exit().thenRun(this::wake);
+            startProbers(c, rec, env);
+            ctx.events().pod(p, "Normal", "Started", "Started container " + c.getName());
+            LOG.info("pod {}/{}: started container {} ({}) at {}", ns(), name(), c.getName(), rc.id(), podIp);
+        } catch (IOException e) {
+            waiting(p, rec, "RunContainerError", e.getMessage());
+            rec.backoffUntil = Instant.now(ctx.clock()).plus(rec.backoff.isZero() ? ctx.initialBackoff() : rec.backoff);
+            rec.backoff = rec.backoff.isZero() ? ctx.initialBackoff() : min(rec.backoff.multipliedBy(2), ctx.maxBackoff());
+        }
+    }
+
+    private void waiting(Pod p, ContainerRecord rec, String reason, String message) {
+        boolean changed = !reason.equals(rec.waitingReason) || !Objects.equals(message, rec.waitingMessage);
+        rec.waitingReason = reason;
+        rec.waitingMessage = message;
+        if (changed) {
+            ctx.events().pod(p, "Warning", "Failed", "Error: " + message);
+            LOG.warn("pod {}/{}: container {}: {}: {}", ns(), name(), rec.name, reason, message);
+        }
+    }
+
+    private static final class ImageMissing extends Exception {
+        ImageMissing(String m) {
+            super(m);
+        }
+    }
+
+    private List<String> argv(Container c, Map<String, String> env) throws IOException, ImageMissing {
+        List<String> command = Environment.expandAll(c.getCommand(), env);
+        List<String> args = Environment.expandAll(c.getArgs(), env);
+        if (ctx.runtime().name().equals("simulated")) {
+            List<String> argv = new ArrayList<>();
+            argv.add(c.getImage() == null ? "simulated" : c.getImage());
+            return argv;
+        }
+        ImageStore.Image image = c.getImage() == null ? null : ctx.images().find(c.getImage()).orElse(null);
+        if (image == null) {
+            if (!command.isEmpty()) {
+                // a host program named by command: the image is only a name here
+                List<String> argv = new ArrayList<>(command);
+                argv.addAll(args);
+                return argv;
+            }
+            throw new ImageMissing("Container image \"" + c.getImage() + "\" is not present in the node's image store ("
+                    + ctx.images().root() + "); import it with: kubeha image import " + c.getImage() + " PATH");
+        }
+        return ctx.images().argv(image, command, args, ctx.java(), memoryLimit(c), ctx.jvmOptions());
+    }
+
+    private static long memoryLimit(Container c) {
+        if (c.getResources() == null || c.getResources().getLimits() == null) return 0;
+        Quantity q = c.getResources().getLimits().get("memory");
+        return q == null ? 0 : q.getNumericalAmount().longValue();
+    }
+
+    private void startProbers(Container c, ContainerRecord rec, Map<String, String> env) {
+        boolean hasStartup = c.getStartupProbe() != null;
+        rec.started = !hasStartup;
+        rec.ready = c.getReadinessProbe() == null && !hasStartup;
+        ProbeListener listener = new ProbeListener(c, rec, rec.current, env);
+        if (hasStartup) {
+            rec.probers.add(new Prober(Prober.Kind.STARTUP, c.getStartupProbe(), c, podIp, env, listener).start());
+        } else {
+            listener.startLivenessAndReadiness();
+        }
+    }
+
+    /** The probes of one run of one container; results of an earlier run are ignored. */
+    private final class ProbeListener implements Prober.Listener {
+        private final Container c;
+        private final ContainerRecord rec;
+        private final RunningContainer run;
+        private final Map<String, String> env;
+
+        ProbeListener(Container c, ContainerRecord rec, RunningContainer run, Map<String, String> env) {
+            this.c = c;
+            this.rec = rec;
+            this.run = run;
+            this.env = env;
+        }
+
+        void startLivenessAndReadiness() {
+            if (c.getLivenessProbe() != null) {
+                rec.probers.add(new Prober(Prober.Kind.LIVENESS, c.getLivenessProbe(), c, podIp, env, this).start());
+            }
+            if (c.getReadinessProbe() != null) {
+                rec.probers.add(new Prober(Prober.Kind.READINESS, c.getReadinessProbe(), c, podIp, env, this).start());
+            }
+        }
+
+        @Override
+        public void changed(Prober prober, boolean success, String message) {
+            synchronized (PodWorker.this) {
+                if (rec.current != run) return;
+                switch (prober.kind) {
+                    case STARTUP -> {
+                        if (success) {
+                            rec.started = true;
+                            if (c.getReadinessProbe() == null) rec.ready = true;
+                            startLivenessAndReadiness();
+                        } else {
+                            unhealthy(c, rec, "Startup", message);
+                        }
+                    }
+                    case READINESS -> {
+                        rec.ready = success;
+                        if (!success) ctx.events().pod(pod, "Warning", "Unhealthy", "Readiness probe failed: " + message);
+                    }
+                    case LIVENESS -> {
+                        if (!success) unhealthy(c, rec, "Liveness", message);
+                    }
+                }
+            }
+            wake();
+        }
+    }
+
+    /** A liveness or startup probe failed: the kubelet kills the container, and the restart policy decides. */
+    private void unhealthy(Container c, ContainerRecord rec, String probe, String message) {
+        Pod p = pod;
+        ctx.events().pod(p, "Warning", "Unhealthy", probe + " probe failed: " + message);
+        ctx.events().pod(p, "Normal", "Killing", "Container " + c.getName() + " failed " + probe.toLowerCase()
+                + " probe, will be restarted");
+        rec.closeProbers();
+        rec.ready = false;
+        if (rec.current != null) rec.current.stop(grace(p));
+    }
+
+    private static Duration grace(Pod p) {
+        Long s = p.getMetadata().getDeletionGracePeriodSeconds();
+        if (s == null) s = p.getSpec().getTerminationGracePeriodSeconds();
+        return Duration.ofSeconds(s == null ? 30 : Math.max(0, s));
+    }
+
+    /** Stops every container; once all have ended, deletes the pod object for good and releases the pod's address. */
+    private boolean terminate(Pod p) {
+        if (!terminating) {
+            terminating = true;
+            Duration grace = grace(p);
+            for (ContainerRecord rec : containers.values()) {
+                rec.closeProbers();
+                rec.ready = false;
+                if (rec.current != null && rec.current.exited().isEmpty()) {
+                    ctx.events().pod(p, "Normal", "Killing", "Stopping container " + rec.name);
+                    rec.current.stop(grace);
+                }
+            }
+            LOG.info("pod {}/{}: stopping (grace {}s)", ns(), name(), grace.toSeconds());
+        }
+        for (ContainerRecord rec : containers.values()) {
+            if (rec.current != null && rec.current.exited().isEmpty()) return false; // wait for the exits
+        }
+        for (ContainerRecord rec : containers.values()) {
+            if (rec.current != null) ctx.runtime().forget(rec.current);
+        }
+        if (!gone) {
+            try {
+                deleteForGood(p);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404 && e.getCode() != 409) throw e; // 409: the uid differs, a new pod of that name
+            }
+        }
+        try {
+            ctx.ips().release(uid);
+            deleteTree(ctx.podsDir().resolve(uid));
+            deleteTree(ctx.logsDir().resolve(ns() + "_" + name() + "_" + uid));
+        } catch (IOException e) {
+            LOG.warn("pod {}/{}: cleaning up: {}", ns(), name(), e.toString());
+        }
+        LOG.info("pod {}/{}: stopped and removed", ns(), name());
+        return true;
+    }
+
+    private void deleteForGood(Pod p) {
+        String body = "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"" + uid + "\"}}";
+        var http = ctx.client().getHttpClient();
+        String url = ctx.client().getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + ns() + "/pods/" + name();
+        try {
+            var resp = http.sendAsync(http.newHttpRequestBuilder().uri(url).method("DELETE", "application/json", body).build(), String.class)
+                    .get(30, TimeUnit.SECONDS);
+            if (resp.code() >= 300 && resp.code() != 404 && resp.code() != 409) {
+                throw new KubernetesClientException("deleting pod " + ns() + "/" + name() + ": HTTP " + resp.code() + " " + resp.body(), resp.code(), null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KubernetesClientException("interrupted");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new KubernetesClientException("deleting pod " + ns() + "/" + name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var s = Files.walk(dir)) {
+            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        }
+    }
+
+    private Environment.Lookup lookup() {
+        var client = ctx.client();
+        return new Environment.Lookup() {
+            @Override
+            public ConfigMap configMap(String namespace, String name) {
+                return client.configMaps().inNamespace(namespace).withName(name).get();
+            }
+
+            @Override
+            public Secret secret(String namespace, String name) {
+                return client.secrets().inNamespace(namespace).withName(name).get();
+            }
+
+            @Override
+            public List<Service> services(String namespace) {
+                return client.services().inNamespace(namespace).list().getItems();
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ status
+
+    /** Reports the pod's status when it differs from what was last reported. */
+    private void report(Pod p) {
+        ObjectNode status = status(p);
+        String text = status.toString();
+        if (text.equals(lastReported)) return;
+        ObjectNode patch = JSON.createObjectNode();
+        patch.set("status", status);
+        ctx.client().pods().inNamespace(ns()).withName(name()).subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        lastReported = text;
+    }
+
+    private ObjectNode status(Pod p) {
+        ObjectNode s = JSON.createObjectNode();
+        List<Container> specs = p.getSpec().getContainers();
+        boolean anyRunning = false;
+        boolean allDone = true;
+        boolean anyFailed = false;
+        boolean allReady = true;
+        ArrayNode statuses = JSON.createArrayNode();
+        for (Container c : specs) {
+            ContainerRecord rec = containers.computeIfAbsent(c.getName(), ContainerRecord::new);
+            ObjectNode cs = statuses.addObject();
+            cs.put("name", c.getName());
+            cs.put("image", c.getImage());
+            cs.put("imageID", c.getImage() == null ? "" : "kubeha-image://" + ImageStore.Ref.parse(c.getImage()));
+            String id = rec.current != null ? rec.current.id() : rec.lastId;
+            if (id != null) cs.put("containerID", id);
+            ObjectNode state = cs.putObject("state");
+            if (rec.current != null) {
+                anyRunning = true;
+                allDone = false;
+                state.putObject("running").put("startedAt", time(rec.current.startedAt()));
+            } else if (rec.done && rec.lastExit != null) {
+                anyFailed |= rec.lastExit.exitCode() != 0;
+                terminated(state.putObject("terminated"), rec.lastExit, rec.lastStartedAt, rec.lastId);
+            } else {
+                allDone = false;
+                ObjectNode w = state.putObject("waiting").put("reason", rec.waitingReason == null ? "ContainerCreating" : rec.waitingReason);
+                if (rec.waitingMessage != null) w.put("message", rec.waitingMessage);
+            }
+            ObjectNode last = cs.putObject("lastState");
+            if (rec.lastExit != null && !(rec.done && rec.current == null)) {
+                terminated(last.putObject("terminated"), rec.lastExit, rec.lastStartedAt, rec.lastId);
+            }
+            boolean ready = rec.current != null && rec.ready;
+            allReady &= ready;
+            cs.put("ready", ready);
+            cs.put("restartCount", rec.restartCount);
+            cs.put("started", rec.current != null && rec.started);
+        }
+        String phase;
+        if (allDone && !specs.isEmpty()) phase = anyFailed ? "Failed" : "Succeeded";
+        else if (anyRunning || containers.values().stream().anyMatch(r -> r.everStarted)) phase = "Running";
+        else phase = "Pending";
+        s.put("phase", phase);
+        boolean allReadyNow = allReady && !specs.isEmpty();
+        ArrayNode conditions = s.putArray("conditions");
+        condition(conditions, "PodReadyToStartContainers", true, null);
+        condition(conditions, "Initialized", true, null);
+        condition(conditions, "Ready", allReadyNow, allReadyNow ? null : "ContainersNotReady");
+        condition(conditions, "ContainersReady", allReadyNow, allReadyNow ? null : "ContainersNotReady");
+        condition(conditions, "PodScheduled", true, null);
+        s.put("hostIP", ctx.hostIp());
+        s.putArray("hostIPs").addObject().put("ip", ctx.hostIp());
+        s.put("podIP", podIp);
+        s.putArray("podIPs").addObject().put("ip", podIp);
+        s.put("startTime", time(startTime));
+        s.set("containerStatuses", statuses);
+        if (p.getStatus() != null && p.getStatus().getQosClass() != null) s.put("qosClass", p.getStatus().getQosClass());
+        return s;
+    }
+
+    private void condition(ArrayNode conditions, String type, boolean ok, String reason) {
+        String value = ok ? "True" : "False";
+        String since = transitions.get(type);
+        if (since == null || !since.startsWith(value + "@")) {
+            since = value + "@" + time(Instant.now(ctx.clock()));
+            transitions.put(type, since);
+        }
+        ObjectNode c = conditions.addObject();
+        c.put("type", type);
+        c.put("status", value);
+        c.putNull("lastProbeTime");
+        c.put("lastTransitionTime", since.substring(since.indexOf('@') + 1));
+        if (reason != null) {
+            c.put("reason", reason);
+            String notReady = "[" + String.join(" ", containers.values().stream().filter(r -> r.current == null || !r.ready).map(r -> r.name).toList()) + "]";
+            c.put("message", "containers with unready status: " + notReady);
+        }
+    }
+
+    private static void terminated(ObjectNode t, RunningContainer.Exit exit, Instant startedAt, String id) {
+        t.put("exitCode", exit.exitCode());
+        t.put("reason", exit.reason());
+        if (startedAt != null) t.put("startedAt", time(startedAt));
+        t.put("finishedAt", time(exit.finishedAt()));
+        if (id != null) t.put("containerID", id);
+    }
+
+    private static String time(Instant i) {
+        return i.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}

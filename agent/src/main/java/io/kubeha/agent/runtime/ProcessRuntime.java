@@ -1,0 +1,218 @@
+package io.kubeha.agent.runtime;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Containers as OS processes, as Nomad's exec driver runs tasks: each container is one process in a session and
+ * process group of its own ({@code setsid}), so that stopping it reaches everything it started; its stdout and
+ * stderr are appended to its log file by the kernel, not through the agent, so the process outlives an agent
+ * restart unharmed. A state file per container (pid and the process's start time) lets a restarted agent take
+ * back exactly the processes it started: a pid that now belongs to another process (its start time differs) is
+ * not adopted.
+ */
+public final class ProcessRuntime implements ContainerRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
+    private static final String SETSID = "/usr/bin/setsid";
+
+    private final Path stateDir;
+    private final ScheduledExecutorService timers;
+
+    /** @param stateDir where the runtime keeps one file per running container (created if missing) */
+    public ProcessRuntime(Path stateDir) throws IOException {
+        this.stateDir = Files.createDirectories(stateDir);
+        this.timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("process-runtime-timers").factory());
+    }
+
+    @Override
+    public String name() {
+        return "process";
+    }
+
+    @Override
+    public RunningContainer start(ContainerSpec spec) throws IOException {
+        Files.createDirectories(spec.logFile().getParent());
+        List<String> cmd = new ArrayList<>();
+        if (new File(SETSID).canExecute()) cmd.add(SETSID);
+        cmd.addAll(spec.argv());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.workDir().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().clear();
+        pb.environment().putAll(spec.env());
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            // as a container runtime words it: the pod's status shows this
+            throw new IOException("failed to start container \"" + spec.container() + "\": exec: \"" + spec.argv().getFirst()
+                    + "\": " + rootMessage(e), e);
+        }
+        Instant started = p.toHandle().info().startInstant().orElse(Instant.now());
+        Path state = stateFile(spec.podUid(), spec.container(), p.pid());
+        Properties props = new Properties();
+        props.setProperty("podUid", spec.podUid());
+        props.setProperty("container", spec.container());
+        props.setProperty("pid", Long.toString(p.pid()));
+        props.setProperty("startInstant", started.toString());
+        try (var w = Files.newBufferedWriter(state, StandardCharsets.UTF_8)) {
+            props.store(w, "a container process started by the kubeha agent");
+        }
+        CompletableFuture<RunningContainer.Exit> exit = p.onExit().thenApply(done -> RunningContainer.Exit.of(done.exitValue(), Instant.now()));
+        return new ProcessContainer(spec.podUid(), spec.container(), p.toHandle(), started, exit, state);
+    }
+
+    private static String rootMessage(Throwable e) {
+        while (e.getCause() != null) e = e.getCause();
+        String m = e.getMessage();
+        return m == null ? e.toString() : m.replaceFirst("^error=\\d+, ", "");
+    }
+
+    private Path stateFile(String podUid, String container, long pid) {
+        return stateDir.resolve(podUid + "_" + container + "_" + pid + ".properties");
+    }
+
+    @Override
+    public List<RunningContainer> recover() {
+        List<RunningContainer> out = new ArrayList<>();
+        try (var files = Files.list(stateDir)) {
+            for (Path f : files.filter(x -> x.toString().endsWith(".properties")).toList()) {
+                Properties props = new Properties();
+                try (var r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+                    props.load(r);
+                } catch (IOException e) {
+                    LOG.warn("unreadable container state {}: {}", f, e.toString());
+                    continue;
+                }
+                long pid = Long.parseLong(props.getProperty("pid", "-1"));
+                Instant startInstant = Instant.parse(props.getProperty("startInstant", Instant.EPOCH.toString()));
+                Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                        .filter(x -> x.info().startInstant().map(startInstant::equals).orElse(false));
+                if (h.isEmpty()) {
+                    Files.deleteIfExists(f); // ended while the agent was away, or the pid is someone else's now
+                    continue;
+                }
+                // not our child any more: its exit code is the kernel's secret, only its end is seen
+                CompletableFuture<RunningContainer.Exit> exit = h.get().onExit()
+                        .thenApply(done -> new RunningContainer.Exit(-1, "Unknown", Instant.now()));
+                out.add(new ProcessContainer(props.getProperty("podUid"), props.getProperty("container"), h.get(),
+                        startInstant, exit, f));
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot list container states in {}: {}", stateDir, e.toString());
+        }
+        return out;
+    }
+
+    @Override
+    public void forget(RunningContainer container) {
+        if (container instanceof ProcessContainer pc) {
+            try {
+                Files.deleteIfExists(pc.state);
+            } catch (IOException e) {
+                LOG.warn("cannot remove {}: {}", pc.state, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow(); // processes keep running: a restarted agent takes them back
+    }
+
+    private final class ProcessContainer implements RunningContainer {
+        private final String podUid;
+        private final String name;
+        private final ProcessHandle process;
+        private final Instant started;
+        private final CompletableFuture<Exit> exit;
+        final Path state;
+
+        ProcessContainer(String podUid, String name, ProcessHandle process, Instant started, CompletableFuture<Exit> exit, Path state) {
+            this.podUid = podUid;
+            this.name = name;
+            this.process = process;
+            this.started = started;
+            this.exit = exit;
+            this.state = state;
+        }
+
+        @Override
+        public String id() {
+            return "process://" + process.pid();
+        }
+
+        @Override
+        public String podUid() {
+            return podUid;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Instant startedAt() {
+            return started;
+        }
+
+        @Override
+        public CompletableFuture<Exit> exit() {
+            return exit;
+        }
+
+        @Override
+        public void stop(Duration grace) {
+            if (exit.isDone()) return;
+            signalGroup("TERM");
+            if (grace.isZero() || grace.isNegative()) {
+                signalGroup("KILL");
+                return;
+            }
+            var kill = timers.schedule(() -> signalGroup("KILL"), grace.toMillis(), TimeUnit.MILLISECONDS);
+            exit.whenComplete((e, t) -> kill.cancel(false));
+        }
+
+        /** Signals the container's process group (everything it started), or the process alone without setsid. */
+        private void signalGroup(String signal) {
+            if (!process.isAlive()) return;
+            try {
+                Process k = new ProcessBuilder("kill", "-" + signal, "--", "-" + process.pid()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
+                    // no group of that id (started without setsid): the process itself
+                    if (signal.equals("KILL")) process.destroyForcibly();
+                    else process.destroy();
+                }
+            } catch (IOException e) {
+                if (signal.equals("KILL")) process.destroyForcibly();
+                else process.destroy();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name + "(" + id() + ")";
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.kubeha.agent;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeha.testkit.Kubectl;
+import io.kubeha.testkit.Ports;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The agent against a real API server, running real processes: registration and heartbeat, a pod's process with
+ * its own loopback IP and environment, restart after kill -9, graceful deletion, restart policy Never, logs from
+ * the agent's endpoint, and an agent restart that takes back the running processes.
+ */
+class AgentTest {
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String NODE_IP = "127.10.103.96";
+
+    @TempDir
+    Path dir;
+    ApiFixture api;
+    KubernetesClient client;
+    Agent agent;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        api = new ApiFixture();
+        client = api.client();
+        agent = newAgent().start();
+    }
+
+    private Agent newAgent() throws IOException {
+        Agent.Config config = Agent.Config.defaults("node1", NODE_IP, dir.resolve("agent"), "127.64.1.0/24")
+                .withLabels(Map.of("kubeadm.alpha.kubernetes.io/role", "node"))
+                .withPort(Ports.free(InetAddress.getByName(NODE_IP)))
+                .withImageStore(dir.resolve("images"))
+                .withHeartbeat(Duration.ofSeconds(40), Duration.ofSeconds(1), Duration.ofMinutes(5))
+                .withBackoff(Duration.ofMillis(500), Duration.ofSeconds(2));
+        return new Agent(api.client(), config);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        // delete what runs so that no process outlives the test
+        if (agent != null) {
+            client.pods().inAnyNamespace().list().getItems().forEach(p -> client.pods().resource(p).withGracePeriod(1).delete());
+            await().atMost(WAIT).until(() -> client.pods().inAnyNamespace().list().getItems().isEmpty());
+            agent.close();
+        }
+        api.close();
+    }
+
+    private static Pod pod(String name, String script, String restartPolicy) {
+        return new PodBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName("node1").withRestartPolicy(restartPolicy).withTerminationGracePeriodSeconds(5L)
+                .addNewContainer().withName("main").withImage("busybox").withCommand("sh", "-c", script)
+                .addNewEnv().withName("MY_NAME").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().endEnv()
+                .addNewEnv().withName("GREETING").withValue("hello from $(MY_NAME)").endEnv()
+                .endContainer().endSpec().build();
+    }
+
+    private Pod get(String name) {
+        return client.pods().inNamespace("default").withName(name).get();
+    }
+
+    private static ContainerStatus main(Pod p) {
+        return p.getStatus().getContainerStatuses().getFirst();
+    }
+
+    private static long pid(ContainerStatus cs) {
+        return Long.parseLong(cs.getContainerID().substring("process://".length()));
+    }
+
+    @Test
+    void registersItsNodeAndRenewsItsLease() {
+        Node n = client.nodes().withName("node1").get();
+        assertThat(n.getMetadata().getLabels()).containsEntry("kubeadm.alpha.kubernetes.io/role", "node")
+                .containsEntry("kubernetes.io/hostname", "node1");
+        assertThat(n.getStatus().getAddresses()).anySatisfy(a -> {
+            assertThat(a.getType()).isEqualTo("InternalIP");
+            assertThat(a.getAddress()).isEqualTo(NODE_IP);
+        });
+        assertThat(n.getStatus().getConditions()).filteredOn(c -> c.getType().equals("Ready")).extracting(NodeCondition::getStatus)
+                .containsExactly("True");
+        assertThat(n.getStatus().getNodeInfo().getKubeletVersion()).startsWith("v1.");
+        assertThat(n.getStatus().getAllocatable()).containsKeys("cpu", "memory", "pods");
+        assertThat(n.getSpec().getPodCIDR()).isEqualTo("127.64.1.0/24");
+        var first = client.leases().inNamespace("kube-node-lease").withName("node1").get().getSpec().getRenewTime();
+        await().atMost(WAIT).until(() -> client.leases().inNamespace("kube-node-lease").withName("node1").get()
+                .getSpec().getRenewTime().isAfter(first));
+    }
+
+    @Test
+    void runsAPodAsAProcessWithItsOwnAddressRestartsItAfterKill9AndStopsItOnDelete() throws Exception {
+        client.pods().resource(pod("web", "echo \"$GREETING at $POD_IP as $HOSTNAME\"; exec sleep 600", "Always")).create();
+        await().atMost(WAIT).until(() -> {
+            Pod p = get("web");
+            return p.getStatus() != null && "Running".equals(p.getStatus().getPhase()) && Boolean.TRUE.equals(main(p).getReady());
+        });
+        Pod p = get("web");
+        assertThat(p.getStatus().getPodIP()).startsWith("127.64.1.").isNotEqualTo("127.64.1.1");
+        assertThat(p.getStatus().getHostIP()).isEqualTo(NODE_IP);
+        assertThat(p.getStatus().getConditions()).filteredOn(c -> c.getType().equals("Ready")).extracting(c -> c.getStatus())
+                .containsExactly("True");
+        long pid = pid(main(p));
+        assertThat(ProcessHandle.of(pid)).get().matches(ProcessHandle::isAlive);
+
+        // the agent's endpoint serves the container's output
+        String log = await().atMost(WAIT).until(() -> logs("web", ""), l -> !l.isEmpty());
+        assertThat(log).isEqualTo("hello from web at " + p.getStatus().getPodIP() + " as web\n");
+
+        // kill -9: the agent restarts it, counts the restart and shows how the last run ended
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        await().atMost(WAIT).until(() -> {
+            ContainerStatus cs = main(get("web"));
+            return cs.getRestartCount() == 1 && cs.getState().getRunning() != null;
+        });
+        ContainerStatus cs = main(get("web"));
+        assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(137);
+        assertThat(pid(cs)).isNotEqualTo(pid);
+        assertThat(logs("web", "previous=true")).startsWith("hello from web");
+        assertThat(get("web").getStatus().getPodIP()).isEqualTo(p.getStatus().getPodIP());
+
+        // delete: SIGTERM stops it, then the agent removes the pod object for good
+        long second = pid(cs);
+        client.pods().inNamespace("default").withName("web").delete();
+        await().atMost(WAIT).until(() -> get("web") == null);
+        assertThat(ProcessHandle.of(second).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
+    void restartPolicyNeverLeavesAFailedPod() {
+        client.pods().resource(pod("once", "echo bye; exit 3", "Never")).create();
+        await().atMost(WAIT).until(() -> {
+            Pod p = get("once");
+            return p.getStatus() != null && "Failed".equals(p.getStatus().getPhase());
+        });
+        ContainerStatus cs = main(get("once"));
+        assertThat(cs.getState().getTerminated().getExitCode()).isEqualTo(3);
+        assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Error");
+        assertThat(cs.getRestartCount()).isZero();
+    }
+
+    @Test
+    void aMissingImageSaysHowToImportIt() {
+        client.pods().resource(new PodBuilder().withNewMetadata().withName("noimg").withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName("node1").addNewContainer().withName("c").withImage("nothere:1.0").endContainer().endSpec()
+                .build()).create();
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            var w = main(get("noimg")).getState().getWaiting();
+            assertThat(w.getReason()).isEqualTo("ErrImageNeverPull");
+            assertThat(w.getMessage()).contains("kubeha image import nothere:1.0");
+        });
+    }
+
+    @Test
+    void aRestartedAgentTakesBackItsProcesses() throws Exception {
+        client.pods().resource(pod("keep", "exec sleep 600", "Always")).create();
+        await().atMost(WAIT).until(() -> Optional.ofNullable(get("keep").getStatus()).map(s -> "Running".equals(s.getPhase())).orElse(false));
+        long pid = pid(main(get("keep")));
+        agent.close();
+        agent = newAgent().start();
+        // still one process, the same, still Running with no restart; and deleting the pod stops it
+        await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> {
+            ContainerStatus cs = main(get("keep"));
+            return pid(cs) == pid && cs.getRestartCount() == 0 && ProcessHandle.of(pid).isPresent();
+        });
+        client.pods().inNamespace("default").withName("keep").delete();
+        await().atMost(WAIT).until(() -> get("keep") == null);
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
+    void kubectlLogsReachesTheAgentThroughTheApiServer() throws Exception {
+        client.pods().resource(pod("talker", "for i in 1 2 3 4 5; do echo line $i; done; while true; do sleep 0.2; echo tick; done",
+                "Always")).create();
+        await().atMost(WAIT).until(() -> Optional.ofNullable(get("talker").getStatus()).map(s -> "Running".equals(s.getPhase())).orElse(false));
+        Kubectl kubectl = new Kubectl(Kubectl.DEFAULT, Kubectl.writeKubeconfig(dir.resolve("kubeconfig"), api.url));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(kubectl.run("logs", "talker").orFail().out()).startsWith("line 1\nline 2\n"));
+        assertThat(kubectl.run("logs", "talker", "--tail=1").orFail().out()).isEqualTo("tick\n");
+        // -f follows: new lines keep coming while kubectl runs
+        Path followed = dir.resolve("followed.txt");
+        Process follow = kubectl.start(followed, "logs", "-f", "talker");
+        try {
+            await().atMost(WAIT).until(() -> java.nio.file.Files.readString(followed).lines().filter("tick"::equals).count() >= 10);
+        } finally {
+            follow.destroyForcibly().waitFor();
+        }
+        var noPrevious = kubectl.run("logs", "talker", "--previous");
+        assertThat(noPrevious.exit()).isNotZero();
+        assertThat(noPrevious.err()).contains("previous terminated container \"main\" in pod \"talker\" not found");
+        var wrong = kubectl.run("logs", "talker", "-c", "nope");
+        assertThat(wrong.err()).contains("container nope is not valid for pod talker");
+    }
+
+    private String logs(String pod, String query) throws Exception {
+        var r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + NODE_IP + ":" + agent.endpoint().getPort()
+                + "/containerLogs/default/" + pod + "/main?" + query)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200 ? r.body() : "";
+    }
+
+}

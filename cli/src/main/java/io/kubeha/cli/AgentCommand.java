@@ -1,0 +1,129 @@
+package io.kubeha.cli;
+
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kubeha.agent.Agent;
+import io.kubeha.agent.images.ImageStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = "Runs a node agent (the kubelet's role): registers the node and runs the pods bound to it as processes.")
+final class AgentCommand implements Callable<Integer> {
+    @Option(names = "--kubeconfig", required = true, description = "The API server to use (kubeha server writes DATA_DIR/admin.kubeconfig).")
+    Path kubeconfig;
+
+    @Option(names = "--node-name", required = true, description = "This node's name.")
+    String nodeName;
+
+    @Option(names = "--node-ip", required = true, description = "This node's address: the agent's endpoint, NodePorts and hostIP (e.g. 127.10.103.96).")
+    String nodeIp;
+
+    @Option(names = "--data-dir", description = "The agent's folder: pods, logs, container state (default: ${DEFAULT-VALUE}).",
+            defaultValue = "${sys:user.home}/.kubeha/agent")
+    Path dataDir;
+
+    @Option(names = "--node-labels", split = ",", paramLabel = "KEY=VALUE", description = "Labels the node registers with.")
+    List<String> labels;
+
+    @Option(names = "--pod-cidr", required = true, description = "The pods' addresses (loopback: e.g. 127.64.1.0/24; one per node).")
+    String podCidr;
+
+    @Option(names = "--port", defaultValue = "10250", description = "The agent's endpoint port on the node IP (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--runtime", defaultValue = "process", description = "process (pods are OS processes) or simulated (default: ${DEFAULT-VALUE}).")
+    String runtime;
+
+    @Option(names = "--image-store", description = "Where images are (default: ${DEFAULT-VALUE}).", defaultValue = "${sys:user.home}/.kubeha/images")
+    Path imageStore;
+
+    @Option(names = "--preload-images", paramLabel = "DIR",
+            description = "Import every NAME-VERSION.jar of this folder as NAME:VERSION when missing (default: the images built with kubeha).")
+    Path preload;
+
+    @Option(names = "--node-lease-renew-interval", defaultValue = "10s", description = "How often the node's Lease is renewed (default: ${DEFAULT-VALUE}).")
+    String renewInterval;
+
+    @Option(names = "--container-restart-backoff", defaultValue = "10s",
+            description = "The first back-off before restarting a container that ended again, doubling to 5m (default: ${DEFAULT-VALUE}).")
+    String backoff;
+
+    @Option(names = "--cpu", description = "CPUs the node offers (default: this machine's).")
+    String cpu;
+
+    @Option(names = "--memory", description = "Memory the node offers, e.g. 8Gi (default: this machine's).")
+    String memory;
+
+    @Option(names = "--max-pods", defaultValue = "110", description = "Pods the node takes (default: ${DEFAULT-VALUE}).")
+    int maxPods;
+
+    @Override
+    public Integer call() throws Exception {
+        Agent.Config config = config();
+        preloadImages(new ImageStore(config.imageStore()), preload != null ? preload : defaultPreload());
+        CountDownLatch stop = new CountDownLatch(1);
+        try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
+             Agent agent = new Agent(client, config).start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            System.err.println("kubeha agent: node " + nodeName + " (" + nodeIp + ") against " + client.getMasterUrl() + ", "
+                    + config.runtime() + " runtime, pods in " + config.podCidr() + ", endpoint " + agent.endpoint());
+            stop.await();
+        }
+        return 0;
+    }
+
+    Agent.Config config() {
+        Map<String, String> l = new LinkedHashMap<>();
+        if (labels != null) {
+            for (String kv : labels) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) throw new Main.UserError("--node-labels: '" + kv + "' is not KEY=VALUE");
+                l.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        if (!nodeIp.matches("\\d{1,3}(\\.\\d{1,3}){3}")) throw new Main.UserError("--node-ip must be an IPv4 address, got '" + nodeIp + "'");
+        try {
+            Agent.Config c = Agent.Config.defaults(nodeName, nodeIp, dataDir, podCidr);
+            Map<String, Quantity> capacity = new LinkedHashMap<>(c.capacity());
+            if (cpu != null) capacity.put("cpu", new Quantity(cpu));
+            if (memory != null) capacity.put("memory", new Quantity(memory));
+            capacity.put("pods", new Quantity(Integer.toString(maxPods)));
+            var renew = Args.duration("--node-lease-renew-interval", renewInterval);
+            var first = Args.duration("--container-restart-backoff", backoff);
+            return new Agent.Config(nodeName, nodeIp, dataDir, l, podCidr, port, runtime, imageStore, capacity,
+                    c.leaseDuration(), renew, c.reportInterval(), first, c.maxBackoff(), c.jvmOptions());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError(e.getMessage());
+        }
+    }
+
+    /** The images built with kubeha (the launcher says where: -Dkubeha.images). */
+    private static Path defaultPreload() {
+        String dir = System.getProperty("kubeha.images");
+        return dir == null ? null : Path.of(dir);
+    }
+
+    static void preloadImages(ImageStore store, Path dir) throws java.io.IOException {
+        if (dir == null || !Files.isDirectory(dir)) return;
+        try (var files = Files.list(dir)) {
+            for (Path jar : files.filter(f -> f.getFileName().toString().matches("[a-z0-9][a-z0-9.-]*-\\d[\\w.]*\\.jar")).sorted().toList()) {
+                String file = jar.getFileName().toString().replaceFirst("\\.jar$", "");
+                int dash = file.lastIndexOf('-', file.indexOf('.') < 0 ? file.length() : file.indexOf('.'));
+                String image = file.substring(0, dash) + ":" + file.substring(dash + 1);
+                if (!store.has(image)) {
+                    store.importImage(image, jar);
+                    System.err.println("kubeha agent: imported " + image + " from " + jar);
+                }
+            }
+        }
+    }
+}
