@@ -2,6 +2,9 @@ package io.kubeha.controllers.deployment;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.kubeha.controllers.ApiFixture;
 import org.junit.jupiter.api.AfterAll;
@@ -170,5 +173,48 @@ class DeploymentControllerTest {
             assertThat(d.getStatus().getUnavailableReplicas()).isEqualTo(2);
             assertThat(d.getStatus().getUpdatedReplicas()).isEqualTo(2);
         });
+    }
+    @Test
+    void adoptsAMatchingOrphanReplicaSetAndScalesItDownAsAnOldOne() {
+        String ns = "adopt";
+        f.namespace(ns);
+        ReplicaSet orphan = f.client.apps().replicaSets().inNamespace(ns).resource(new ReplicaSetBuilder()
+                .withNewMetadata().withName("orphan").withLabels(Map.of("app", "web")).endMetadata()
+                .withNewSpec().withReplicas(2).withNewSelector().withMatchLabels(Map.of("app", "web", "v", "0")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("app", "web", "v", "0")).endMetadata()
+                .withNewSpec().addNewContainer().withName("c").withImage("img:0").endContainer().endSpec().endTemplate()
+                .endSpec().build()).create();
+        f.create(DeploymentFixture.deployment(ns, "web", 2, "img:1"));
+        f.awaitRolledOut(ns, "web");
+        await().atMost(ApiFixture.WAIT).untilAsserted(() -> {
+            ReplicaSet adopted = f.client.apps().replicaSets().inNamespace(ns).withName("orphan").get();
+            assertThat(adopted.getMetadata().getUid()).isEqualTo(orphan.getMetadata().getUid());
+            assertThat(DeploymentController.controllerRef(adopted).getName()).isEqualTo("web");
+            assertThat(adopted.getSpec().getReplicas()).isZero();
+        });
+        assertThat(f.pods(ns, "web")).hasSize(2).allSatisfy(p -> assertThat(image(p)).isEqualTo("img:1"));
+    }
+
+    @Test
+    void aNameTakenByAnotherReplicaSetIsAHashCollisionResolvedWithCollisionCount() {
+        String ns = "collision";
+        f.namespace(ns);
+        // created paused, a Deployment makes no ReplicaSet: its defaulted template gives the name it will want
+        f.create(DeploymentFixture.deployment(ns, "web", 1, "img:1").editSpec().withPaused(true).endSpec());
+        Deployment d = f.get(ns, "web");
+        KubernetesSerialization json = f.client.getKubernetesSerialization();
+        String taken = "web-" + PodTemplates.hash(d.getSpec().getTemplate(), null, json);
+        f.client.apps().replicaSets().inNamespace(ns).resource(new ReplicaSetBuilder()
+                .withNewMetadata().withName(taken).endMetadata()
+                .withNewSpec().withReplicas(0).withNewSelector().withMatchLabels(Map.of("other", "x")).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(Map.of("other", "x")).endMetadata()
+                .withNewSpec().addNewContainer().withName("c").withImage("other").endContainer().endSpec().endTemplate()
+                .endSpec().build()).create();
+        f.client.apps().deployments().inNamespace(ns).withName("web").edit(x -> new DeploymentBuilder(x).editSpec().withPaused(false).endSpec().build());
+        f.awaitRolledOut(ns, "web");
+        Deployment done = f.get(ns, "web");
+        assertThat(done.getStatus().getCollisionCount()).isEqualTo(1);
+        assertThat(f.replicaSets(ns, "web")).singleElement().satisfies(rs ->
+                assertThat(rs.getMetadata().getName()).isEqualTo("web-" + PodTemplates.hash(d.getSpec().getTemplate(), 1, json)).isNotEqualTo(taken));
     }
 }
