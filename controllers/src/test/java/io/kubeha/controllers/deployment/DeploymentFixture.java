@@ -9,8 +9,10 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeha.controllers.ApiFixture;
 import io.kubeha.controllers.ControllerManager;
+import io.kubeha.controllers.SlowWatchProxyAccess;
 import io.kubeha.controllers.replicaset.ReplicaSetController;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -28,13 +30,22 @@ final class DeploymentFixture implements AutoCloseable {
     final ApiFixture api;
     final KubernetesClient client;
     private final TestKubelet kubelet;
+    private final AutoCloseable proxy;
 
     DeploymentFixture() throws Exception {
+        this(null);
+    }
+
+    /** @param watchDelay if not null, the controllers' watches arrive that much late (their caches lag their writes) */
+    DeploymentFixture(Duration watchDelay) throws Exception {
         api = new ApiFixture();
         client = api.client;
+        proxy = watchDelay == null ? null
+                : SlowWatchProxyAccess.start(new InetSocketAddress("127.0.0.1", api.server.address().getPort()), watchDelay);
         api.manager(ControllerManager.Config.defaults().withControllers(Set.of(ReplicaSetController.NAME, DeploymentController.NAME))
                 // generous: the machine is shared and a lost lease would only slow the tests down
-                .withTimings(Duration.ofSeconds(10), Duration.ofSeconds(8), Duration.ofMillis(500)));
+                .withTimings(Duration.ofSeconds(10), Duration.ofSeconds(8), Duration.ofMillis(500)),
+                proxy == null ? api.newClient() : api.newClient(SlowWatchProxyAccess.url(proxy)));
         kubelet = new TestKubelet(api.newClient(), p -> p.getSpec().getContainers().stream().noneMatch(c -> c.getImage().startsWith("bad")));
     }
 
@@ -118,5 +129,8 @@ final class DeploymentFixture implements AutoCloseable {
     public void close() throws Exception {
         kubelet.close();
         api.close();
+        if (proxy != null) {
+            proxy.close();
+        }
     }
 }
