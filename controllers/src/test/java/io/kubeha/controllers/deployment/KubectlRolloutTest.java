@@ -116,8 +116,12 @@ class KubectlRolloutTest {
         kubectl("rollout", "status", "deployment/app", "--timeout=50s").orFail();
         List<ReplicaSet> rss = f.replicaSets(NS, "app");
         assertThat(rss).hasSize(4);
-        assertThat(rss.getLast().getSpec().getTemplate().getMetadata().getAnnotations()).containsKey("kubectl.kubernetes.io/restartedAt");
-        assertThat(rss.getLast().getMetadata().getAnnotations()).containsEntry("deployment.kubernetes.io/revision", "6");
+        ReplicaSet restarted = rss.stream().filter(r -> r.getSpec().getTemplate().getMetadata().getAnnotations() != null
+                && r.getSpec().getTemplate().getMetadata().getAnnotations().containsKey("kubectl.kubernetes.io/restartedAt")).findFirst().orElseThrow();
+        assertThat(restarted.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()).isEqualTo("img:5");
+        assertThat(restarted.getMetadata().getAnnotations()).containsEntry("deployment.kubernetes.io/revision", "6");
+        assertThat(f.pods(NS, "app")).hasSize(3).allSatisfy(p -> assertThat(p.getMetadata().getLabels())
+                .containsEntry("pod-template-hash", restarted.getMetadata().getLabels().get("pod-template-hash")));
     }
 
     @Test

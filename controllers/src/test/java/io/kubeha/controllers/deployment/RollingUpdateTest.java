@@ -57,7 +57,7 @@ class RollingUpdateTest {
 
         List<ReplicaSet> rss = f.replicaSets(ns, "web");
         assertThat(rss).hasSize(2);
-        ReplicaSet old = rss.get(0), current = rss.get(1);
+        ReplicaSet old = f.replicaSetWithImage(ns, "web", "img:1"), current = f.replicaSetWithImage(ns, "web", "img:2");
         assertThat(old.getMetadata().getUid()).isEqualTo(first.getMetadata().getUid());
         assertThat(old.getSpec().getReplicas()).isZero();
         assertThat(current.getSpec().getReplicas()).isEqualTo(12);
