@@ -105,10 +105,15 @@ class KubectlRolloutTest {
         assertThat(f.replicaSetWithImage(NS, "app", "img:5")).isNull();
         assertThat(f.replicaSets(NS, "app")).hasSize(2);
         assertThat(kubectl("rollout", "undo", "deployment/app").err()).contains("cannot rollback a paused deployment");
+        // scaling goes on while paused, on the current ReplicaSet
+        kubectl("scale", "deployment/app", "--replicas=4").orFail();
+        await().atMost(ApiFixture.WAIT).until(() -> f.replicaSetWithImage(NS, "app", "img:2").getSpec().getReplicas() == 4
+                && f.pods(NS, "app").size() == 4);
+        assertThat(f.replicaSetWithImage(NS, "app", "img:5")).isNull();
 
         kubectl("rollout", "resume", "deployment/app").orFail();
         kubectl("rollout", "status", "deployment/app", "--timeout=50s").orFail();
-        assertThat(f.pods(NS, "app")).hasSize(3).allSatisfy(p -> assertThat(p.getSpec().getContainers().getFirst().getImage()).isEqualTo("img:5"));
+        assertThat(f.pods(NS, "app")).hasSize(4).allSatisfy(p -> assertThat(p.getSpec().getContainers().getFirst().getImage()).isEqualTo("img:5"));
         assertThat(revision(f.replicaSetWithImage(NS, "app", "img:5"))).isEqualTo("5");
 
         // restart: a template annotation, so a new ReplicaSet with the same image
@@ -120,7 +125,7 @@ class KubectlRolloutTest {
                 && r.getSpec().getTemplate().getMetadata().getAnnotations().containsKey("kubectl.kubernetes.io/restartedAt")).findFirst().orElseThrow();
         assertThat(restarted.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage()).isEqualTo("img:5");
         assertThat(restarted.getMetadata().getAnnotations()).containsEntry("deployment.kubernetes.io/revision", "6");
-        assertThat(f.pods(NS, "app")).hasSize(3).allSatisfy(p -> assertThat(p.getMetadata().getLabels())
+        assertThat(f.pods(NS, "app")).hasSize(4).allSatisfy(p -> assertThat(p.getMetadata().getLabels())
                 .containsEntry("pod-template-hash", restarted.getMetadata().getLabels().get("pod-template-hash")));
     }
 
