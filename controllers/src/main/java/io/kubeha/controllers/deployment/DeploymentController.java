@@ -2,6 +2,7 @@ package io.kubeha.controllers.deployment;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -9,11 +10,15 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentList;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetCondition;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetList;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.RollableScalableResource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -317,18 +322,11 @@ public final class DeploymentController extends InformerController {
         }
     }
 
-    private io.fabric8.kubernetes.client.dsl.MixedOperation<ReplicaSet, io.fabric8.kubernetes.api.model.apps.ReplicaSetList,
-            io.fabric8.kubernetes.client.dsl.RollableScalableResource<ReplicaSet>> replicaSetsApiAll() {
-        return ctx.client().apps().replicaSets();
+    private NonNamespaceOperation<ReplicaSet, ReplicaSetList, RollableScalableResource<ReplicaSet>> replicaSetsApi(ReplicaSet rs) {
+        return ctx.client().apps().replicaSets().inNamespace(rs.getMetadata().getNamespace());
     }
 
-    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<ReplicaSet, io.fabric8.kubernetes.api.model.apps.ReplicaSetList,
-            io.fabric8.kubernetes.client.dsl.RollableScalableResource<ReplicaSet>> replicaSetsApi(ReplicaSet rs) {
-        return replicaSetsApiAll().inNamespace(rs.getMetadata().getNamespace());
-    }
-
-    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<Deployment, io.fabric8.kubernetes.api.model.apps.DeploymentList,
-            io.fabric8.kubernetes.client.dsl.RollableScalableResource<Deployment>> deploymentsApi(Deployment d) {
+    private NonNamespaceOperation<Deployment, DeploymentList, RollableScalableResource<Deployment>> deploymentsApi(Deployment d) {
         return ctx.client().apps().deployments().inNamespace(d.getMetadata().getNamespace());
     }
 
@@ -390,7 +388,7 @@ public final class DeploymentController extends InformerController {
                 ? Map.of() : template.getMetadata().getLabels());
         labels.put(PodTemplates.HASH_LABEL, hash);
         if (template.getMetadata() == null) {
-            template.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+            template.setMetadata(new ObjectMeta());
         }
         template.getMetadata().setLabels(labels);
         LabelSelector selector = new LabelSelectorBuilder(d.getSpec().getSelector()).build();
