@@ -9,12 +9,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
-import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentList;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSetCondition;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetList;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
@@ -372,7 +370,7 @@ public final class DeploymentController extends InformerController {
                 return replicaSetsApi(copy).resource(copy).update();
             }
             setDeploymentRevision(d, copy.getMetadata().getAnnotations().get(Revisions.REVISION));
-            if (hasProgressDeadline(d) && Conditions.get(d.getStatus(), Conditions.PROGRESSING) == null) {
+            if (Statuses.hasProgressDeadline(d) && Conditions.get(d.getStatus(), Conditions.PROGRESSING) == null) {
                 Conditions.set(d.getStatus(), Conditions.condition(Conditions.PROGRESSING, "True", Conditions.FOUND_NEW_RS,
                         "Found new replica set \"" + copy.getMetadata().getName() + "\"", now));
                 writeStatus(d);
@@ -441,7 +439,7 @@ public final class DeploymentController extends InformerController {
                 }
             } else {
                 String msg = "Failed to create new replica set \"" + rs.getMetadata().getName() + "\": " + e.getMessage();
-                if (hasProgressDeadline(d)) {
+                if (Statuses.hasProgressDeadline(d)) {
                     Conditions.set(d.getStatus(), Conditions.condition(Conditions.PROGRESSING, "False", Conditions.FAILED_RS_CREATE, msg, now));
                     try {
                         writeStatus(d);
@@ -457,7 +455,7 @@ public final class DeploymentController extends InformerController {
             events.normal(d, "ScalingReplicaSet", "Scaled up replica set " + created.getMetadata().getName() + " from 0 to " + newReplicas);
         }
         setDeploymentRevision(d, String.valueOf(newRevision));
-        if (!alreadyExists && hasProgressDeadline(d)) {
+        if (!alreadyExists && Statuses.hasProgressDeadline(d)) {
             Conditions.set(d.getStatus(), Conditions.condition(Conditions.PROGRESSING, "True", Conditions.NEW_RS_CREATED,
                     "Created new replica set \"" + created.getMetadata().getName() + "\"", now));
             writeStatus(d);
@@ -629,7 +627,7 @@ public final class DeploymentController extends InformerController {
         if (reconcileOldReplicaSets(all, Replicas.active(s.old()), newRS, d)) {
             return syncRolloutStatus(all, newRS, d);
         }
-        if (isComplete(d, d.getStatus())) {
+        if (Statuses.isComplete(d, d.getStatus())) {
             cleanup(d, s.old());
         }
         return syncRolloutStatus(all, newRS, d);
@@ -735,7 +733,7 @@ public final class DeploymentController extends InformerController {
             old = s.old();
         }
         scaleReplicaSet(newRS, replicas(d), d);
-        if (isComplete(d, d.getStatus())) {
+        if (Statuses.isComplete(d, d.getStatus())) {
             cleanup(d, old);
         }
         return syncRolloutStatus(s.all(), newRS, d);
@@ -798,183 +796,31 @@ public final class DeploymentController extends InformerController {
 
     // ---- status ----
 
-    private static boolean hasProgressDeadline(Deployment d) {
-        Integer s = d.getSpec().getProgressDeadlineSeconds();
-        return s != null && s != Integer.MAX_VALUE;
-    }
-
-    /** DeploymentComplete: every replica updated, available, and no old one left, for the current generation. */
-    static boolean isComplete(Deployment d, DeploymentStatus s) {
-        int want = replicas(d);
-        return n(s.getUpdatedReplicas()) == want && n(s.getReplicas()) == want && n(s.getAvailableReplicas()) == want
-                && (s.getObservedGeneration() == null ? 0 : s.getObservedGeneration())
-                >= (d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration());
-    }
-
-    /** DeploymentProgressing: more updated, fewer old, more ready or more available pods than the last status. */
-    private static boolean isProgressing(Deployment d, DeploymentStatus s) {
-        DeploymentStatus o = d.getStatus();
-        int oldOld = n(o.getReplicas()) - n(o.getUpdatedReplicas());
-        int newOld = n(s.getReplicas()) - n(s.getUpdatedReplicas());
-        return n(s.getUpdatedReplicas()) > n(o.getUpdatedReplicas()) || newOld < oldOld
-                || n(s.getReadyReplicas()) > n(o.getReadyReplicas()) || n(s.getAvailableReplicas()) > n(o.getAvailableReplicas());
-    }
-
-    private static boolean isTimedOut(Deployment d, DeploymentStatus s, Instant now) {
-        if (!hasProgressDeadline(d)) {
-            return false;
-        }
-        DeploymentCondition c = Conditions.get(s, Conditions.PROGRESSING);
-        if (c == null || Conditions.NEW_RS_AVAILABLE.equals(c.getReason())) {
-            return false;
-        }
-        if (Conditions.TIMED_OUT.equals(c.getReason())) {
-            return true;
-        }
-        if (c.getLastUpdateTime() == null) {
-            return false;
-        }
-        Instant from = Instant.parse(c.getLastUpdateTime());
-        return from.plusSeconds(d.getSpec().getProgressDeadlineSeconds()).isBefore(now);
-    }
-
-    private DeploymentStatus calculateStatus(List<ReplicaSet> all, ReplicaSet newRS, Deployment d) {
-        int available = Replicas.availableReplicas(all);
-        int unavailable = Math.max(0, Replicas.specReplicas(all) - available);
-        DeploymentStatus s = new DeploymentStatus();
-        s.setObservedGeneration(d.getMetadata().getGeneration());
-        s.setReplicas(Replicas.actualReplicas(all));
-        s.setUpdatedReplicas(newRS == null ? 0 : Replicas.actualReplicas(List.of(newRS)));
-        s.setReadyReplicas(Replicas.readyReplicas(all));
-        s.setAvailableReplicas(available);
-        s.setUnavailableReplicas(unavailable);
-        s.setCollisionCount(d.getStatus().getCollisionCount());
-        List<DeploymentCondition> conditions = new ArrayList<>();
-        if (d.getStatus().getConditions() != null) {
-            d.getStatus().getConditions().forEach(c -> conditions.add(new DeploymentConditionBuilder(c).build()));
-        }
-        s.setConditions(conditions);
-        Instant now = Instant.now(ctx.clock());
-        if (available >= replicas(d) - Replicas.maxUnavailable(d)) {
-            Conditions.set(s, Conditions.condition(Conditions.AVAILABLE, "True", Conditions.MINIMUM_REPLICAS_AVAILABLE,
-                    "Deployment has minimum availability.", now));
-        } else {
-            Conditions.set(s, Conditions.condition(Conditions.AVAILABLE, "False", Conditions.MINIMUM_REPLICAS_UNAVAILABLE,
-                    "Deployment does not have minimum availability.", now));
-        }
-        return s;
-    }
-
-    private static boolean sameStatus(DeploymentStatus a, DeploymentStatus b) {
-        return Objects.equals(a.getObservedGeneration(), b.getObservedGeneration())
-                && n(a.getReplicas()) == n(b.getReplicas()) && n(a.getUpdatedReplicas()) == n(b.getUpdatedReplicas())
-                && n(a.getReadyReplicas()) == n(b.getReadyReplicas()) && n(a.getAvailableReplicas()) == n(b.getAvailableReplicas())
-                && n(a.getUnavailableReplicas()) == n(b.getUnavailableReplicas())
-                && Objects.equals(a.getCollisionCount(), b.getCollisionCount())
-                && Conditions.same(a.getConditions(), b.getConditions());
-    }
-
     /** syncDeploymentStatus: the status without estimating progress (paused, scaling, being deleted). */
     private void syncDeploymentStatus(List<ReplicaSet> all, ReplicaSet newRS, Deployment d) {
-        DeploymentStatus s = calculateStatus(all, newRS, d);
-        if (sameStatus(d.getStatus(), s)) {
+        DeploymentStatus s = Statuses.calculate(all, newRS, d, Instant.now(ctx.clock()));
+        if (Statuses.same(d.getStatus(), s)) {
             return;
         }
         d.setStatus(s);
         writeStatus(d);
     }
 
-    /** syncRolloutStatus: the status with the Progressing condition; the delay after which to check the deadline. */
+    /** syncRolloutStatus: writes the status if it changed; else the delay after which to check the deadline. */
     private Duration syncRolloutStatus(List<ReplicaSet> all, ReplicaSet newRS, Deployment d) {
-        DeploymentStatus s = calculateStatus(all, newRS, d);
         Instant now = Instant.now(ctx.clock());
-        if (!hasProgressDeadline(d)) {
-            Conditions.remove(s, Conditions.PROGRESSING);
-        }
-        DeploymentCondition current = Conditions.get(d.getStatus(), Conditions.PROGRESSING);
-        boolean completeBefore = n(s.getReplicas()) == n(s.getUpdatedReplicas()) && current != null
-                && Conditions.NEW_RS_AVAILABLE.equals(current.getReason());
-        if (hasProgressDeadline(d) && !completeBefore) {
-            String rsName = newRS == null ? null : newRS.getMetadata().getName();
-            if (isComplete(d, s)) {
-                String msg = rsName != null ? "ReplicaSet \"" + rsName + "\" has successfully progressed."
-                        : "Deployment \"" + d.getMetadata().getName() + "\" has successfully progressed.";
-                Conditions.set(s, Conditions.condition(Conditions.PROGRESSING, "True", Conditions.NEW_RS_AVAILABLE, msg, now));
-            } else if (isProgressing(d, s)) {
-                String msg = rsName != null ? "ReplicaSet \"" + rsName + "\" is progressing."
-                        : "Deployment \"" + d.getMetadata().getName() + "\" is progressing.";
-                DeploymentCondition c = Conditions.condition(Conditions.PROGRESSING, "True", Conditions.RS_UPDATED, msg, now);
-                if (current != null) {
-                    if ("True".equals(current.getStatus())) {
-                        c.setLastTransitionTime(current.getLastTransitionTime());
-                    }
-                    Conditions.remove(s, Conditions.PROGRESSING);
-                }
-                Conditions.set(s, c);
-            } else if (isTimedOut(d, s, now)) {
-                String msg = rsName != null ? "ReplicaSet \"" + rsName + "\" has timed out progressing."
-                        : "Deployment \"" + d.getMetadata().getName() + "\" has timed out progressing.";
-                Conditions.set(s, Conditions.condition(Conditions.PROGRESSING, "False", Conditions.TIMED_OUT, msg, now));
-            }
-        }
-        DeploymentCondition failure = replicaFailure(all, newRS);
-        if (failure != null) {
-            Conditions.set(s, failure);
-        } else {
-            Conditions.remove(s, Conditions.REPLICA_FAILURE);
-        }
-        if (sameStatus(d.getStatus(), s)) {
-            return requeueStuck(d, s, now);
+        DeploymentStatus s = Statuses.rollout(all, newRS, d, now);
+        if (Statuses.same(d.getStatus(), s)) {
+            return Statuses.requeueStuck(d, s, now);
         }
         d.setStatus(s);
         writeStatus(d);
         return null;
     }
 
-    /** getReplicaFailures: a ReplicaFailure condition of the new ReplicaSet, else of an old one. */
-    private static DeploymentCondition replicaFailure(List<ReplicaSet> all, ReplicaSet newRS) {
-        List<ReplicaSet> order = new ArrayList<>();
-        if (newRS != null) {
-            order.add(newRS);
-        }
-        order.addAll(all);
-        for (ReplicaSet rs : order) {
-            if (rs.getStatus() == null || rs.getStatus().getConditions() == null) {
-                continue;
-            }
-            for (ReplicaSetCondition c : rs.getStatus().getConditions()) {
-                if (Conditions.REPLICA_FAILURE.equals(c.getType())) {
-                    return new DeploymentConditionBuilder().withType(Conditions.REPLICA_FAILURE).withStatus(c.getStatus())
-                            .withReason(c.getReason()).withMessage(c.getMessage())
-                            .withLastUpdateTime(c.getLastTransitionTime()).withLastTransitionTime(c.getLastTransitionTime()).build();
-                }
-            }
-        }
-        return null;
-    }
-
-    /**
-     * requeueStuckDeployment: a rollout that shows no progress is looked at again when its deadline passes, so
-     * ProgressDeadlineExceeded is reported without waiting for an event.
-     */
-    private static Duration requeueStuck(Deployment d, DeploymentStatus s, Instant now) {
-        DeploymentCondition c = Conditions.get(d.getStatus(), Conditions.PROGRESSING);
-        if (!hasProgressDeadline(d) || c == null || c.getLastUpdateTime() == null) {
-            return null;
-        }
-        if (isComplete(d, s) || Conditions.TIMED_OUT.equals(c.getReason())) {
-            return null;
-        }
-        Duration after = Duration.between(now, Instant.parse(c.getLastUpdateTime()).plusSeconds(d.getSpec().getProgressDeadlineSeconds()));
-        if (after.compareTo(Duration.ofSeconds(1)) < 0) {
-            return Duration.ofMillis(Math.max(100, after.toMillis() + 100));
-        }
-        return after.plusSeconds(1);
-    }
-
     /** checkPausedConditions: Progressing Unknown with DeploymentPaused while paused, DeploymentResumed after. */
     private void checkPausedConditions(Deployment d) {
-        if (!hasProgressDeadline(d)) {
+        if (!Statuses.hasProgressDeadline(d)) {
             return;
         }
         DeploymentCondition c = Conditions.get(d.getStatus(), Conditions.PROGRESSING);
