@@ -437,6 +437,8 @@ public final class DeploymentController extends InformerController {
                     log.info("{}: hash collision with replica set {}: collisionCount now {}", key(d), rs.getMetadata().getName(), count + 1);
                     throw e;
                 }
+            } else if (namespaceTerminating(e)) {
+                throw e; // every create will fail until the namespace is gone: nothing to report
             } else {
                 String msg = "Failed to create new replica set \"" + rs.getMetadata().getName() + "\": " + e.getMessage();
                 if (Statuses.hasProgressDeadline(d)) {
@@ -461,6 +463,17 @@ public final class DeploymentController extends InformerController {
             writeStatus(d);
         }
         return created;
+    }
+
+    /** Kubernetes' NamespaceTerminating cause, or its message (a 403 from a server that gives no cause). */
+    private static boolean namespaceTerminating(KubernetesClientException e) {
+        var status = e.getStatus();
+        if (status != null && status.getDetails() != null && status.getDetails().getCauses() != null
+                && status.getDetails().getCauses().stream().anyMatch(c -> "NamespaceTerminating".equals(c.getReason()))) {
+            return true;
+        }
+        return e.getCode() == 403 && status != null && status.getMessage() != null
+                && status.getMessage().contains("because it is being terminated");
     }
 
     /**
