@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,8 +32,13 @@ class RollingUpdateTest {
         f.close();
     }
 
-    static Predicate<Pod> app(String name) {
-        return p -> p.getMetadata().getLabels() != null && name.equals(p.getMetadata().getLabels().get("app"));
+    /** The pods whose controller is one of these ReplicaSets (by uid): the Deployment's pods. */
+    static Predicate<Pod> ownedBy(List<ReplicaSet> rss) {
+        Set<String> uids = rss.stream().map(rs -> rs.getMetadata().getUid()).collect(Collectors.toSet());
+        return p -> {
+            var ref = DeploymentController.controllerRef(p.getMetadata().getOwnerReferences());
+            return ref != null && "ReplicaSet".equals(ref.getKind()) && uids.contains(ref.getUid());
+        };
     }
 
     @Test
@@ -51,8 +58,9 @@ class RollingUpdateTest {
             history = h.events();
         }
         // defaults 25%/25% of 12: maxUnavailable 3 (rounded down), maxSurge 3 (rounded up)
-        assertThat(PodHistory.violations(history, app("web"), 9, 15, 0)).isEmpty();
-        assertThat(PodHistory.maxPods(history, app("web"))).as("the surge was used").isGreaterThan(12);
+        Predicate<Pod> ours = ownedBy(f.replicaSets(ns, "web"));
+        assertThat(PodHistory.violations(history, ours, 9, 15, 0)).isEmpty();
+        assertThat(PodHistory.maxPods(history, ours)).as("the surge was used").isGreaterThan(12);
         assertThat(history.stream().filter(e -> e.type().equals("DELETED"))).as("all old pods went").hasSizeGreaterThanOrEqualTo(12);
 
         List<ReplicaSet> rss = f.replicaSets(ns, "web");
@@ -115,7 +123,7 @@ class RollingUpdateTest {
             history = h.events();
         }
         // maxUnavailable 0: both replicas available (ready for 2s) at every moment, at most 3 pods
-        assertThat(PodHistory.violations(history, app("slow"), 2, 3, 2)).isEmpty();
+        assertThat(PodHistory.violations(history, ownedBy(f.replicaSets(ns, "slow")), 2, 3, 2)).isEmpty();
         assertThat(f.replicaSetWithImage(ns, "slow", "img:2").getSpec().getMinReadySeconds()).isEqualTo(2);
     }
 }

@@ -30,7 +30,7 @@ class SlowCacheRolloutTest {
                         && f.pods(ns, "web").stream().allMatch(p -> p.getSpec().getContainers().getFirst().getImage().equals("img:2")));
                 history = h.events();
             }
-            assertThat(PodHistory.violations(history, RollingUpdateTest.app("web"), 9, 15, 0)).isEmpty();
+            assertThat(PodHistory.violations(history, RollingUpdateTest.ownedBy(f.replicaSets(ns, "web")), 9, 15, 0)).isEmpty();
             assertThat(f.replicaSets(ns, "web")).hasSize(2);
         }
     }
