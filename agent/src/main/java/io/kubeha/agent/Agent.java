@@ -49,7 +49,8 @@ public final class Agent implements AutoCloseable {
     public record Config(String nodeName, String nodeIp, Path dataDir, Map<String, String> labels, String podCidr, int port,
                          String runtime, Path imageStore, Map<String, Quantity> capacity,
                          Duration leaseDuration, Duration renewInterval, Duration reportInterval,
-                         Duration initialBackoff, Duration maxBackoff, List<String> jvmOptions) {
+                         Duration initialBackoff, Duration maxBackoff, List<String> jvmOptions, String clusterDns,
+                         String clusterDomain) {
         public Config {
             Objects.requireNonNull(nodeName, "nodeName");
             Objects.requireNonNull(nodeIp, "nodeIp");
@@ -61,6 +62,10 @@ public final class Agent implements AutoCloseable {
                 throw new IllegalArgumentException("runtime must be process or simulated, not " + runtime);
             }
             if (podCidr == null || podCidr.isBlank()) throw new IllegalArgumentException("a pod CIDR is needed (e.g. 127.64.1.0/24)");
+            if (clusterDns != null && !clusterDns.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+                throw new IllegalArgumentException("the cluster DNS must be an IPv4 address (the kube-dns Service's ClusterIP), not " + clusterDns);
+            }
+            if (clusterDomain == null || clusterDomain.isBlank()) clusterDomain = "cluster.local";
         }
 
         /** The kubelet's defaults; capacity from this machine. */
@@ -75,37 +80,43 @@ public final class Agent implements AutoCloseable {
             return new Config(nodeName, nodeIp, dataDir, Map.of(), podCidr, 10250, "process",
                     Path.of(System.getProperty("user.home"), ".kubeha", "images"), capacity,
                     Duration.ofSeconds(40), Duration.ofSeconds(10), Duration.ofMinutes(5),
-                    Duration.ofSeconds(10), Duration.ofMinutes(5), List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
+                    Duration.ofSeconds(10), Duration.ofMinutes(5), List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"),
+                    null, "cluster.local");
         }
 
         public Config withLabels(Map<String, String> labels) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
         }
 
         public Config withPort(int port) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
         }
 
         public Config withRuntime(String runtime) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
         }
 
         public Config withImageStore(Path imageStore) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
         }
 
         public Config withHeartbeat(Duration leaseDuration, Duration renewInterval, Duration reportInterval) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
+        }
+
+        public Config withClusterDns(String clusterDns, String clusterDomain) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
         }
 
         public Config withBackoff(Duration initialBackoff, Duration maxBackoff) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
         }
     }
 
@@ -136,7 +147,7 @@ public final class Agent implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         PodContext ctx = new PodContext(client, config.nodeName(), config.nodeIp(), runtime, new ImageStore(config.imageStore()),
                 new PodIps(config.podCidr(), data.resolve("pod-ips")), data.resolve("pods"), data.resolve("logs"), Clock.systemUTC(),
-                config.initialBackoff(), config.maxBackoff(), java, config.jvmOptions(), this::event);
+                config.initialBackoff(), config.maxBackoff(), java, config.jvmOptions(), this::event, config.clusterDns(), config.clusterDomain());
         pods = new PodManager(ctx).start();
         LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}", config.nodeName(), config.nodeIp(), runtime.name(),
                 config.podCidr());

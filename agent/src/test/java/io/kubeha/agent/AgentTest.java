@@ -56,7 +56,8 @@ class AgentTest {
                 .withPort(Ports.free(InetAddress.getByName(NODE_IP)))
                 .withImageStore(dir.resolve("images"))
                 .withHeartbeat(Duration.ofSeconds(40), Duration.ofSeconds(1), Duration.ofMinutes(5))
-                .withBackoff(Duration.ofMillis(500), Duration.ofSeconds(2));
+                .withBackoff(Duration.ofMillis(500), Duration.ofSeconds(2))
+                .withClusterDns("127.20.0.10", "cluster.local");
         return new Agent(api.client(), config);
     }
 
@@ -147,6 +148,17 @@ class AgentTest {
         client.pods().inNamespace("default").withName("web").delete();
         await().atMost(WAIT).until(() -> get("web") == null);
         assertThat(ProcessHandle.of(second).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
+    void aPodSeesItsOwnResolvConfAndHostsAtTheirPaths() throws Exception {
+        client.pods().resource(pod("dnsview", "cat /etc/resolv.conf /etc/hosts; exec sleep 600", "Always")).create();
+        await().atMost(WAIT).until(() -> Optional.ofNullable(get("dnsview").getStatus()).map(s -> "Running".equals(s.getPhase())).orElse(false));
+        String log = await().atMost(WAIT).until(() -> logs("dnsview", ""), l -> l.contains("Kubernetes-managed hosts file"));
+        assertThat(log).contains("search default.svc.cluster.local svc.cluster.local cluster.local\n", "nameserver 127.20.0.10\n",
+                "options ndots:5\n", get("dnsview").getStatus().getPodIP() + "\tdnsview\n");
+        // only the pod sees them: the machine's own files are untouched
+        assertThat(java.nio.file.Files.readString(Path.of("/etc/resolv.conf"))).doesNotContain("127.20.0.10");
     }
 
     @Test

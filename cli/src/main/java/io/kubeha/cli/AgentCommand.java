@@ -57,6 +57,12 @@ final class AgentCommand implements Callable<Integer> {
             description = "The first back-off before restarting a container that ended again, doubling to 5m (default: ${DEFAULT-VALUE}).")
     String backoff;
 
+    @Option(names = "--cluster-dns", paramLabel = "IP", description = "The cluster DNS service's address, put in pods' resolv.conf (as the kubelet's flag).")
+    String clusterDns;
+
+    @Option(names = "--cluster-domain", defaultValue = "cluster.local", description = "The cluster's DNS domain (default: ${DEFAULT-VALUE}).")
+    String clusterDomain;
+
     @Option(names = "--cpu", description = "CPUs the node offers (default: this machine's).")
     String cpu;
 
@@ -69,7 +75,9 @@ final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Agent.Config config = config();
-        preloadImages(new ImageStore(config.imageStore()), preload != null ? preload : defaultPreload());
+        ImageStore images = new ImageStore(config.imageStore());
+        preloadImages(images, preload != null ? preload : defaultPreload());
+        importSelf(images);
         CountDownLatch stop = new CountDownLatch(1);
         try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
              Agent agent = new Agent(client, config).start()) {
@@ -100,9 +108,31 @@ final class AgentCommand implements Callable<Integer> {
             var renew = Args.duration("--node-lease-renew-interval", renewInterval);
             var first = Args.duration("--container-restart-backoff", backoff);
             return new Agent.Config(nodeName, nodeIp, dataDir, l, podCidr, port, runtime, imageStore, capacity,
-                    c.leaseDuration(), renew, c.reportInterval(), first, c.maxBackoff(), c.jvmOptions());
+                    c.leaseDuration(), renew, c.reportInterval(), first, c.maxBackoff(), c.jvmOptions(), clusterDns, clusterDomain);
         } catch (IllegalArgumentException e) {
             throw new Main.UserError(e.getMessage());
+        }
+    }
+
+    /**
+     * kubeha itself as an image, {@code kubeha:latest}, so that its in-cluster parts (the cluster DNS) run as pods:
+     * an entrypoint that runs this very build on this JVM. Re-imported at every start, so it follows the build.
+     */
+    static void importSelf(ImageStore images) throws java.io.IOException {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String classpath = System.getProperty("java.class.path");
+        Path dir = Files.createTempDirectory("kubeha-image");
+        try {
+            Path entry = dir.resolve("entrypoint");
+            Files.writeString(entry, "#!/bin/sh\n# kubeha, as built at " + classpath.split(java.io.File.pathSeparator)[0] + "\n"
+                    + "exec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k ${KUBEHA_JAVA_OPTS:-} -cp '" + classpath
+                    + "' io.kubeha.cli.Main \"$@\"\n");
+            entry.toFile().setExecutable(true);
+            images.importImage("kubeha:latest", dir);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+            }
         }
     }
 

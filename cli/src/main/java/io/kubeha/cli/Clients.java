@@ -32,6 +32,20 @@ final class Clients {
         return build(config);
     }
 
+    /**
+     * The kubeconfig's API server, or, with none given and run in a pod, the kubernetes service
+     * (KUBERNETES_SERVICE_HOST and _PORT, which the node agent sets). Plain HTTP: kubeha's API server has no TLS yet.
+     */
+    static KubernetesClient fromKubeconfigOrCluster(Path kubeconfig) {
+        if (kubeconfig != null) return fromKubeconfig(kubeconfig);
+        String host = System.getenv("KUBERNETES_SERVICE_HOST");
+        String port = System.getenv("KUBERNETES_SERVICE_PORT");
+        if (host == null || host.isEmpty() || port == null || port.isEmpty()) {
+            throw new Main.UserError("--kubeconfig is needed outside a pod (in a pod, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT say where the API server is)");
+        }
+        return forUrl("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+    }
+
     /** Watches as plain HTTP streams from the start: the API server does not serve websocket watches. */
     private static KubernetesClient build(Config config) {
         config.setOnlyHttpWatches(true);

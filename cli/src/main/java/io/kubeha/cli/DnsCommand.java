@@ -22,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
 final class DnsCommand implements Callable<Integer> {
     static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
 
-    @Option(names = "--kubeconfig", required = true, description = "The API server to use (kubeha server writes DATA_DIR/admin.kubeconfig).")
+    @Option(names = "--kubeconfig", description = "The API server to use (kubeha server writes DATA_DIR/admin.kubeconfig); "
+            + "in a pod, leave it out: the kubernetes service's address is used.")
     Path kubeconfig;
 
     @Option(names = "--bind", defaultValue = "0.0.0.0", description = "Address to answer on, UDP and TCP (default: ${DEFAULT-VALUE}; in a pod: $(POD_IP)).")
@@ -88,7 +89,7 @@ final class DnsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DnsConfig config = config(RESOLV_CONF);
         CountDownLatch stop = new CountDownLatch(1);
-        try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig)) {
+        try (KubernetesClient client = Clients.fromKubeconfigOrCluster(kubeconfig)) {
             DnsServer server;
             try {
                 server = new DnsServer(client, config).start();

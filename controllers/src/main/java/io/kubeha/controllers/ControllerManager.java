@@ -42,6 +42,7 @@ public final class ControllerManager implements AutoCloseable {
     static {
         Map<String, Function<ControllerContext, Controller>> m = new LinkedHashMap<>();
         m.put(ReplicaSetController.NAME, ReplicaSetController::new);
+        m.put(io.kubeha.controllers.deployment.DeploymentController.NAME, io.kubeha.controllers.deployment.DeploymentController::new);
         m.put(NamespaceController.NAME, NamespaceController::new);
         m.put(ServiceAccountController.NAME, ServiceAccountController::new);
         m.put(io.kubeha.controllers.endpoints.EndpointsController.NAME, io.kubeha.controllers.endpoints.EndpointsController::new);

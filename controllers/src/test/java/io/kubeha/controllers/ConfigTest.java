@@ -18,7 +18,7 @@ class ConfigTest {
         assertThat(c.renewDeadline()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.retryPeriod()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.controllers()).containsExactlyInAnyOrderElementsOf(ControllerManager.CONTROLLERS.keySet())
-                .contains("replicaset", "namespace", "serviceaccount", "endpoints", "garbagecollector", "daemonset");
+                .contains("replicaset", "deployment", "namespace", "serviceaccount", "endpoints", "garbagecollector", "daemonset");
         assertThat(c.identity()).contains("_" + ProcessHandle.current().pid() + "_");
         assertThat(ControllerManager.defaultIdentity()).isNotEqualTo(ControllerManager.defaultIdentity());
     }

@@ -17,10 +17,12 @@ import java.util.List;
  * @param initialBackoff the first restart back-off after a container ended (the kubelet's 10s), doubling to max
  * @param java           the java launcher for jar images
  * @param jvmOptions     options for jar images' JVMs (small footprints: many run on one machine)
+ * @param clusterDns     the cluster DNS service's address for pods' resolv.conf (dnsPolicy ClusterFirst); null for none
+ * @param clusterDomain  the cluster's DNS domain (cluster.local)
  */
 public record PodContext(KubernetesClient client, String nodeName, String hostIp, ContainerRuntime runtime, ImageStore images,
                          PodIps ips, Path podsDir, Path logsDir, Clock clock, Duration initialBackoff, Duration maxBackoff,
-                         String java, List<String> jvmOptions, Events events) {
+                         String java, List<String> jvmOptions, Events events, String clusterDns, String clusterDomain) {
     /** Records Events about a pod (the kubelet's Pulled/Created/Started/Killing/Unhealthy/BackOff). */
     public interface Events {
         void pod(io.fabric8.kubernetes.api.model.Pod pod, String type, String reason, String message);

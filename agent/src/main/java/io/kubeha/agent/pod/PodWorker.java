@@ -294,7 +294,9 @@ final class PodWorker {
         try {
             Path workDir = Files.createDirectories(ctx.podsDir().resolve(uid).resolve("containers").resolve(c.getName()));
             env.put("HOME", workDir.toString());
-            ContainerSpec spec = new ContainerSpec(uid, c.getName(), c.getImage(), argv, env, workDir, logFile, memoryLimit(c));
+            Map<String, Path> files = podFiles(p);
+            if (files.containsKey("/etc/resolv.conf")) env.put("KUBEHA_RESOLV_CONF", files.get("/etc/resolv.conf").toString());
+            ContainerSpec spec = new ContainerSpec(uid, c.getName(), c.getImage(), argv, env, workDir, logFile, memoryLimit(c), files);
             RunningContainer rc = ctx.runtime().start(spec);
             if (rec.everStarted) rec.restartCount++;
             rec.everStarted = true;
@@ -310,6 +312,86 @@ final class PodWorker {
             rec.backoffUntil = Instant.now(ctx.clock()).plus(rec.backoff.isZero() ? ctx.initialBackoff() : rec.backoff);
             rec.backoff = rec.backoff.isZero() ? ctx.initialBackoff() : min(rec.backoff.multipliedBy(2), ctx.maxBackoff());
         }
+    }
+
+    /**
+     * The pod's /etc/resolv.conf and /etc/hosts, as the kubelet writes them: by dnsPolicy (ClusterFirst: the
+     * cluster DNS with the namespace's search path and ndots:5; Default: the node's, so no file; None: dnsConfig
+     * alone) plus dnsConfig; hosts with localhost, the pod's own name and address, and hostAliases.
+     */
+    private Map<String, Path> podFiles(Pod p) throws IOException {
+        Path etc = Files.createDirectories(ctx.podsDir().resolve(uid).resolve("etc"));
+        Map<String, Path> files = new LinkedHashMap<>();
+        String resolv = resolvConf(p);
+        if (resolv != null) {
+            Path f = etc.resolve("resolv.conf");
+            Files.writeString(f, resolv);
+            files.put("/etc/resolv.conf", f);
+        }
+        if (!Boolean.TRUE.equals(p.getSpec().getHostNetwork())) {
+            StringBuilder hosts = new StringBuilder("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"
+                    + "::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\n"
+                    + "fe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n");
+            String hostname = p.getSpec().getHostname() != null ? p.getSpec().getHostname() : name();
+            hosts.append(podIp).append('\t');
+            if (p.getSpec().getSubdomain() != null && !p.getSpec().getSubdomain().isEmpty()) {
+                hosts.append(hostname).append('.').append(p.getSpec().getSubdomain()).append('.').append(ns()).append(".svc.")
+                        .append(ctx.clusterDomain()).append('\t');
+            }
+            hosts.append(hostname).append('\n');
+            if (p.getSpec().getHostAliases() != null) {
+                p.getSpec().getHostAliases().forEach(a -> hosts.append("\n# Entries added by HostAliases.\n").append(a.getIp()).append('\t')
+                        .append(String.join("\t", a.getHostnames() == null ? List.of() : a.getHostnames())).append('\n'));
+            }
+            Path f = etc.resolve("hosts");
+            Files.writeString(f, hosts.toString());
+            files.put("/etc/hosts", f);
+        }
+        return files;
+    }
+
+    private String resolvConf(Pod p) throws IOException {
+        String policy = p.getSpec().getDnsPolicy() == null ? "ClusterFirst" : p.getSpec().getDnsPolicy();
+        boolean hostNetwork = Boolean.TRUE.equals(p.getSpec().getHostNetwork());
+        boolean cluster = ctx.clusterDns() != null
+                && (policy.equals("ClusterFirstWithHostNet") || (policy.equals("ClusterFirst") && !hostNetwork));
+        List<String> nameservers = new ArrayList<>();
+        List<String> searches = new ArrayList<>();
+        List<String> options = new ArrayList<>();
+        var dnsConfig = p.getSpec().getDnsConfig();
+        if (cluster) {
+            nameservers.add(ctx.clusterDns());
+            String d = ctx.clusterDomain();
+            searches.addAll(List.of(ns() + ".svc." + d, "svc." + d, d));
+            options.add("ndots:5");
+        } else if (!policy.equals("None")) {
+            if (dnsConfig == null) return null; // the node's own resolv.conf, as it is
+            for (String line : Files.readAllLines(Path.of("/etc/resolv.conf"))) {
+                String[] w = line.strip().split("\\s+");
+                if (w.length < 2) continue;
+                switch (w[0]) {
+                    case "nameserver" -> nameservers.add(w[1]);
+                    case "search" -> searches.addAll(List.of(w).subList(1, w.length));
+                    case "options" -> options.addAll(List.of(w).subList(1, w.length));
+                    default -> { }
+                }
+            }
+        }
+        if (dnsConfig != null) {
+            if (dnsConfig.getNameservers() != null) nameservers.addAll(dnsConfig.getNameservers());
+            if (dnsConfig.getSearches() != null) searches.addAll(dnsConfig.getSearches());
+            if (dnsConfig.getOptions() != null) {
+                dnsConfig.getOptions().forEach(o -> {
+                    options.removeIf(x -> x.equals(o.getName()) || x.startsWith(o.getName() + ":"));
+                    options.add(o.getValue() == null ? o.getName() : o.getName() + ":" + o.getValue());
+                });
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        if (!searches.isEmpty()) sb.append("search ").append(String.join(" ", searches.stream().distinct().toList())).append('\n');
+        nameservers.stream().distinct().limit(3).forEach(n -> sb.append("nameserver ").append(n).append('\n'));
+        if (!options.isEmpty()) sb.append("options ").append(String.join(" ", options)).append('\n');
+        return sb.toString();
     }
 
     private void waiting(Pod p, ContainerRecord rec, String reason, String message) {

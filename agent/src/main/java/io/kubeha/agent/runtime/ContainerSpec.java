@@ -17,14 +17,17 @@ import java.util.Objects;
  * @param workDir     its working directory (exists)
  * @param logFile     stdout and stderr are appended here
  * @param memoryLimit bytes, 0 for none
+ * @param files       files the container sees at other paths (target path -> source file), such as the pod's
+ *                    /etc/resolv.conf and /etc/hosts; a runtime that cannot place them says so (see ProcessRuntime)
  */
 public record ContainerSpec(String podUid, String container, String image, List<String> argv, Map<String, String> env,
-                            Path workDir, Path logFile, long memoryLimit) {
+                            Path workDir, Path logFile, long memoryLimit, Map<String, Path> files) {
     public ContainerSpec {
         Objects.requireNonNull(podUid, "podUid");
         Objects.requireNonNull(container, "container");
         argv = List.copyOf(argv);
         env = Map.copyOf(env);
+        files = Map.copyOf(files);
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(logFile, "logFile");
         if (argv.isEmpty()) throw new IllegalArgumentException("nothing to run for container " + container);

@@ -26,10 +26,34 @@ import java.util.concurrent.TimeUnit;
  * restart unharmed. A state file per container (pid and the process's start time) lets a restarted agent take
  * back exactly the processes it started: a pid that now belongs to another process (its start time differs) is
  * not adopted.
+ * <p>
+ * Files a container must see at fixed paths (the pod's /etc/resolv.conf, naming the cluster DNS, and /etc/hosts)
+ * are bind-mounted in a private mount namespace of the container's own ({@code unshare --mount}, then
+ * {@code mount --bind}, then exec: still one process, the same pid). That needs root; without it the container
+ * runs in the host's view and finds the pod's resolv.conf at $KUBEHA_RESOLV_CONF instead (logged once).
  */
 public final class ProcessRuntime implements ContainerRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
     private static final String SETSID = "/usr/bin/setsid";
+    private static final String UNSHARE = "/usr/bin/unshare";
+    /** Positional pairs SOURCE TARGET up to "--", then the program and its arguments. */
+    private static final String MOUNT_THEN_EXEC = "while [ \"$1\" != -- ]; do mount --bind \"$1\" \"$2\" || exit 127; shift 2; done; shift; exec \"$@\"";
+    private static final boolean CAN_MOUNT = new File(UNSHARE).canExecute() && isRoot();
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private static boolean isRoot() {
+        try {
+            return "0".equals(Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+                    .findFirst().map(l -> l.split("\\s+")[1]).orElse(""));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether containers get their pod's files at their paths (bind mounts in a mount namespace of their own). */
+    public static boolean canPlaceFiles() {
+        return CAN_MOUNT;
+    }
 
     private final Path stateDir;
     private final ScheduledExecutorService timers;
@@ -50,6 +74,17 @@ public final class ProcessRuntime implements ContainerRuntime {
         Files.createDirectories(spec.logFile().getParent());
         List<String> cmd = new ArrayList<>();
         if (new File(SETSID).canExecute()) cmd.add(SETSID);
+        if (!spec.files().isEmpty() && CAN_MOUNT) {
+            // unshare execs sh, which mounts and execs the program: one pid throughout
+            cmd.addAll(List.of(UNSHARE, "--mount", "--propagation", "private", "/bin/sh", "-c", MOUNT_THEN_EXEC, "kubeha-container"));
+            spec.files().forEach((target, source) -> {
+                cmd.add(source.toString());
+                cmd.add(target);
+            });
+            cmd.add("--");
+        } else if (!spec.files().isEmpty() && WARNED.compareAndSet(false, true)) {
+            LOG.warn("containers see the host's files, not their pod's {}: bind mounts need root and {}", spec.files().keySet(), UNSHARE);
+        }
         cmd.addAll(spec.argv());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(spec.workDir().toFile())
                 .redirectErrorStream(true)
