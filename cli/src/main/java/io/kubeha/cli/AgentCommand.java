@@ -7,8 +7,11 @@ import io.kubeha.agent.images.ImageStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,20 +121,20 @@ final class AgentCommand implements Callable<Integer> {
      * kubeha itself as an image, {@code kubeha:latest}, so that its in-cluster parts (the cluster DNS) run as pods:
      * an entrypoint that runs this very build on this JVM. Re-imported at every start, so it follows the build.
      */
-    static void importSelf(ImageStore images) throws java.io.IOException {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    static void importSelf(ImageStore images) throws IOException {
+        String javaCommand = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String classpath = System.getProperty("java.class.path");
         Path dir = Files.createTempDirectory("kubeha-image");
         try {
             Path entry = dir.resolve("entrypoint");
-            Files.writeString(entry, "#!/bin/sh\n# kubeha, as built at " + classpath.split(java.io.File.pathSeparator)[0] + "\n"
-                    + "exec '" + java + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k ${KUBEHA_JAVA_OPTS:-} -cp '" + classpath
+            Files.writeString(entry, "#!/bin/sh\n# kubeha, as built at " + classpath.split(File.pathSeparator)[0] + "\n"
+                    + "exec '" + javaCommand + "' -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k ${KUBEHA_JAVA_OPTS:-} -cp '" + classpath
                     + "' io.kubeha.cli.Main \"$@\"\n");
             entry.toFile().setExecutable(true);
             images.importImage("kubeha:latest", dir);
         } finally {
             try (var files = Files.walk(dir)) {
-                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
             }
         }
     }
@@ -142,7 +145,7 @@ final class AgentCommand implements Callable<Integer> {
         return dir == null ? null : Path.of(dir);
     }
 
-    static void preloadImages(ImageStore store, Path dir) throws java.io.IOException {
+    static void preloadImages(ImageStore store, Path dir) throws IOException {
         if (dir == null || !Files.isDirectory(dir)) return;
         try (var files = Files.list(dir)) {
             for (Path jar : files.filter(f -> f.getFileName().toString().matches("[a-z0-9][a-z0-9.-]*-\\d[\\w.]*\\.jar")).sorted().toList()) {
