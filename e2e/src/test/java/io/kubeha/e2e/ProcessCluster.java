@@ -132,8 +132,34 @@ final class ProcessCluster implements AutoCloseable {
             all = List.copyOf(components);
         }
         for (ChildJvm c : all) {
+            // an agent's pods are processes in sessions of their own: kill them with it
+            c.handle().descendants().forEach(ProcessHandle::destroyForcibly);
             c.close();
         }
         server.close();
+        killOrphanedPodProcesses();
+    }
+
+    /**
+     * Pods of an agent that was killed during the test outlive it (as they would on a real node); the agents'
+     * container state files (DATA/containers/*.properties: pid and start time) name them.
+     */
+    private void killOrphanedPodProcesses() throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("containers")
+                    && p.toString().endsWith(".properties")).toList()) {
+                java.util.Properties props = new java.util.Properties();
+                try (var r = Files.newBufferedReader(f)) {
+                    props.load(r);
+                }
+                String start = props.getProperty("startInstant", "");
+                ProcessHandle.of(Long.parseLong(props.getProperty("pid", "-1")))
+                        .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false))
+                        .ifPresent(h -> {
+                            h.descendants().forEach(ProcessHandle::destroyForcibly);
+                            h.destroyForcibly();
+                        });
+            }
+        }
     }
 }
