@@ -35,14 +35,43 @@ final class DaemonSetRules extends KindRules<DaemonSet> {
         Workloads.defaultTemplate(s.getTemplate());
     }
 
+    /**
+     * kube-apiserver's template generation, which apps/v1 shows as this annotation: 1 on create, one more each time
+     * the pod template changes. The DaemonSet controller labels pods with it (pod-template-generation).
+     */
+    static final String TEMPLATE_GENERATION = "deprecated.daemonset.template.generation";
+
     @Override
     public void prepareForCreate(DaemonSet ds) {
         ds.setStatus(new DaemonSetStatus());
+        long given = templateGeneration(ds);
+        setTemplateGeneration(ds, Math.max(1, given));
     }
 
     @Override
     void prepareKindUpdate(DaemonSet ds, DaemonSet old) {
         ds.setStatus(old.getStatus());
+        long before = Math.max(1, templateGeneration(old));
+        boolean templateChanged = !java.util.Objects.equals(ds.getSpec() == null ? null : ds.getSpec().getTemplate(),
+                old.getSpec() == null ? null : old.getSpec().getTemplate());
+        setTemplateGeneration(ds, templateChanged ? before + 1 : before);
+    }
+
+    private static long templateGeneration(DaemonSet ds) {
+        var a = ds.getMetadata() == null ? null : ds.getMetadata().getAnnotations();
+        try {
+            return a == null || a.get(TEMPLATE_GENERATION) == null ? 0 : Long.parseLong(a.get(TEMPLATE_GENERATION));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void setTemplateGeneration(DaemonSet ds, long generation) {
+        if (ds.getMetadata() == null) ds.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+        var a = ds.getMetadata().getAnnotations() == null ? new java.util.LinkedHashMap<String, String>()
+                : new java.util.LinkedHashMap<>(ds.getMetadata().getAnnotations());
+        a.put(TEMPLATE_GENERATION, Long.toString(generation));
+        ds.getMetadata().setAnnotations(a);
     }
 
     @Override

@@ -140,4 +140,20 @@ class WorkloadRulesTest {
         Rules.forKind(Deployment.class).prepareForUpdate(now, old);
         assertThat(now.getStatus().getReplicas()).isEqualTo(3);
     }
+
+    @Test
+    void aDaemonSetsTemplateGenerationCountsTemplateChanges() {
+        String yaml = GOOD.replace("kind: Deployment", "kind: DaemonSet");
+        DaemonSet ds = Fixtures.yaml(yaml, DaemonSet.class);
+        Rules.forKind(DaemonSet.class).prepareForCreate(ds);
+        assertThat(ds.getMetadata().getAnnotations()).containsEntry("deprecated.daemonset.template.generation", "1");
+        DaemonSet same = Fixtures.copy(ds);
+        same.getSpec().setMinReadySeconds(5);
+        Rules.forKind(DaemonSet.class).prepareForUpdate(same, ds);
+        assertThat(same.getMetadata().getAnnotations()).containsEntry("deprecated.daemonset.template.generation", "1");
+        DaemonSet changed = Fixtures.copy(ds);
+        changed.getSpec().getTemplate().getSpec().getContainers().getFirst().setImage("other:2");
+        Rules.forKind(DaemonSet.class).prepareForUpdate(changed, ds);
+        assertThat(changed.getMetadata().getAnnotations()).containsEntry("deprecated.daemonset.template.generation", "2");
+    }
 }
