@@ -113,6 +113,11 @@ public final class Scheduler implements AutoCloseable {
         return config;
     }
 
+    /** Nodes in this instance's cache: what it decides among (once its informers have caught up). */
+    public int nodeCount() {
+        return cache.nodeCount();
+    }
+
     /** Pods this instance has bound since it started. */
     public long boundCount() {
         return bindings.get();
