@@ -54,6 +54,7 @@ public final class Scheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
     /** bindings in flight at once (kube-scheduler: a goroutine per binding, bounded by the client's QPS) */
     private static final int BINDERS = 16;
+    private static final int RECORDERS = 4;
 
     private final KubernetesClient client;
     private final SchedulerConfig config;
@@ -63,6 +64,8 @@ public final class Scheduler implements AutoCloseable {
     private final SchedulerCache cache = new SchedulerCache();
     /** writes bindings (and their events) so that the scheduling loop need not wait for the API server */
     private final ExecutorService binder;
+    /** writes the Scheduled events, so that a binder is free for the next binding (client-go's event broadcaster) */
+    private final ExecutorService recorder;
     private final AtomicBoolean leading = new AtomicBoolean();
     private final AtomicLong term = new AtomicLong();
     private final AtomicLong bindings = new AtomicLong();
@@ -86,6 +89,7 @@ public final class Scheduler implements AutoCloseable {
         this.framework = Framework.defaults(random, config.percentageOfNodesToScore());
         this.queue = new SchedulingQueue(config.initialBackoff(), config.maxBackoff(), nanoClock);
         this.binder = Executors.newFixedThreadPool(BINDERS, Thread.ofPlatform().daemon().name("scheduler-binder-", 0).factory());
+        this.recorder = Executors.newFixedThreadPool(RECORDERS, Thread.ofPlatform().daemon().name("scheduler-events-", 0).factory());
     }
 
     /** Starts the informers and the leader election; returns at once. Scheduling begins when this instance leads. */
@@ -132,6 +136,7 @@ public final class Scheduler implements AutoCloseable {
         leading.set(false);
         queue.close();
         binder.shutdownNow();
+        recorder.shutdown(); // events already decided still go out, as far as the client lets them
         CompletableFuture<?> e = election;
         if (e != null) e.cancel(true); // releases the lease (releaseOnCancel) so a standby need not wait it out
         if (electionThread != null) {
@@ -316,7 +321,11 @@ public final class Scheduler implements AutoCloseable {
         LOG.debug("{}: bound {} to {}", config.identity(), key, node);
         bindings.incrementAndGet();
         queue.done(key);
-        recordEvent(pod, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to " + node);
+        try {
+            recorder.execute(() -> recordEvent(pod, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to " + node));
+        } catch (RejectedExecutionException e) {
+            // closing: the binding is what mattered
+        }
     }
 
     private String url(String path) {
