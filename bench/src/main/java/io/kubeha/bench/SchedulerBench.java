@@ -67,7 +67,7 @@ public final class SchedulerBench {
      * {@code bindPerSecond} first to last binding; latencies from a create call's answer to its binding seen.
      */
     public record Result(String store, int nodes, int pods, double nodeSeconds, double createPerSecond, double bindPerSecond,
-                         double p50Micros, double p99Micros, int nodesUsed) { }
+                         double p50Micros, double p99Micros, int nodesUsed, double loadAverage) { }
 
     private static final String NODE_CPU = "4";
     private static final String NODE_MEMORY = "16Gi";
@@ -208,7 +208,8 @@ public final class SchedulerBench {
         double createPerSecond = n / ((lastCreated - start) / 1e9);
         progress.printf("  %s: %,d pods created at %,.0f/s, bound at %,.0f/s; create to bound p50 %.1f ms, p99 %.1f ms; %,d nodes used%n",
                 label, n, createPerSecond, perSecond, h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, nodesUsed.size());
-        return new Result(storeName, nodes, n, nodeSeconds, createPerSecond, perSecond, h.getValueAtPercentile(50), h.getValueAtPercentile(99), nodesUsed.size());
+        return new Result(storeName, nodes, n, nodeSeconds, createPerSecond, perSecond, h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+                nodesUsed.size(), loadAverage());
     }
 
     /** Per store and node count, the median of each figure over the runs (in first-seen order). */
@@ -223,7 +224,8 @@ public final class SchedulerBench {
                     Phases.median(g.stream().mapToDouble(Result::bindPerSecond).toArray()),
                     Phases.median(g.stream().mapToDouble(Result::p50Micros).toArray()),
                     Phases.median(g.stream().mapToDouble(Result::p99Micros).toArray()),
-                    (int) Phases.median(g.stream().mapToDouble(Result::nodesUsed).toArray())));
+                    (int) Phases.median(g.stream().mapToDouble(Result::nodesUsed).toArray()),
+                    Phases.median(g.stream().mapToDouble(Result::loadAverage).toArray())));
         }
         return out;
     }
@@ -231,11 +233,11 @@ public final class SchedulerBench {
     /** The results as a Markdown table. */
     public static String table(List<Result> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| store | nodes | pods | nodes created in (s) | pods created/s | pods bound/s | create to bound p50 (ms) | p99 (ms) |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| store | nodes | pods | nodes created in (s) | pods created/s | pods bound/s | create to bound p50 (ms) | p99 (ms) | load avg |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : results) {
-            sb.append(String.format("| %s | %,d | %,d | %.1f | %,.0f | %,.0f | %.1f | %.1f |%n", r.store(), r.nodes(), r.pods(), r.nodeSeconds(),
-                    r.createPerSecond(), r.bindPerSecond(), r.p50Micros() / 1000, r.p99Micros() / 1000));
+            sb.append(String.format("| %s | %,d | %,d | %.1f | %,.0f | %,.0f | %.1f | %.1f | %.1f |%n", r.store(), r.nodes(), r.pods(), r.nodeSeconds(),
+                    r.createPerSecond(), r.bindPerSecond(), r.p50Micros() / 1000, r.p99Micros() / 1000, r.loadAverage()));
         }
         return sb.toString();
     }
@@ -270,6 +272,15 @@ public final class SchedulerBench {
         String r = "{\"cpu\":\"100m\",\"memory\":\"500Mi\"}";
         return "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + podName(i) + "\"},\"spec\":{\"containers\":[{"
                 + "\"name\":\"pause\",\"image\":\"registry.k8s.io/pause:3.10\",\"resources\":{\"requests\":" + r + ",\"limits\":" + r + "}}]}}";
+    }
+
+    /** The 1-minute load average at the end of a run: on a shared machine, how much else wanted the cores (NaN off Linux). */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     private static String field(String json, String prefix) {

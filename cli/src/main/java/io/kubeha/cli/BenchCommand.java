@@ -278,7 +278,7 @@ final class BenchCommand implements Runnable {
             System.out.println(Machine.describe());
             System.out.printf("Medians of %d round(s); %,d pods per run (100m cpu, 500Mi each), created %s by %d threads; "
                             + "bound/s from the first binding to the last; latency from the create call returning to the binding "
-                            + "arriving on a watch.%n%n", rounds, pods, rate > 0 ? String.format("at %.0f/s", rate) : "as fast as possible",
+                            + "arriving on a watch; load avg: the machine's 1-minute load average at the end of a run.%n%n", rounds, pods, rate > 0 ? String.format("at %.0f/s", rate) : "as fast as possible",
                     concurrency);
             System.out.print(SchedulerBench.table(SchedulerBench.medians(results)));
             return 0;

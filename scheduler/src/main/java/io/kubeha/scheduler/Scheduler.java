@@ -136,7 +136,7 @@ public final class Scheduler implements AutoCloseable {
         leading.set(false);
         queue.close();
         binder.shutdownNow();
-        recorder.shutdown(); // events already decided still go out, as far as the client lets them
+        recorder.shutdownNow(); // events not yet written are dropped: the caller is about to close the client
         CompletableFuture<?> e = election;
         if (e != null) e.cancel(true); // releases the lease (releaseOnCancel) so a standby need not wait it out
         if (electionThread != null) {
@@ -378,8 +378,8 @@ public final class Scheduler implements AutoCloseable {
         try {
             client.v1().events().inNamespace(ns).resource(event).create();
             lastEvent.put(podKey, new Recorded(uid, reason, message, name, 1));
-        } catch (KubernetesClientException e) {
-            LOG.debug("event for {} not recorded: {}", podKey, e.getMessage());
+        } catch (RuntimeException e) { // refused, or the client closed under a late event: events are best effort
+            LOG.debug("event for {} not recorded: {}", podKey, e.toString());
         }
     }
 
