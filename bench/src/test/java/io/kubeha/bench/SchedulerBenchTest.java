@@ -19,7 +19,7 @@ class SchedulerBenchTest {
     @Test
     void everyPodIsBoundAcrossTheNodesAndTheFiguresAreReported(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        SchedulerBench bench = new SchedulerBench(new SchedulerBench.Config(40, 4, 0), new PrintStream(out, true, StandardCharsets.UTF_8));
+        SchedulerBench bench = new SchedulerBench(new SchedulerBench.Config(40, 4, 0, false), new PrintStream(out, true, StandardCharsets.UTF_8));
         SchedulerBench.Result r;
         try (var store = EmbeddedStore.open(dir.resolve("store"), StoreOptions.DEFAULTS.withFsync(false))) {
             r = bench.run("embedded", store, 5, false);
@@ -36,11 +36,25 @@ class SchedulerBenchTest {
     }
 
     @Test
+    void withABacklogThePodsWaitForTheSchedulerAndNoLatencyIsClaimed(@TempDir Path dir) throws Exception {
+        SchedulerBench bench = new SchedulerBench(new SchedulerBench.Config(30, 4, 0, true), System.err);
+        SchedulerBench.Result r;
+        try (var store = EmbeddedStore.open(dir.resolve("store"), StoreOptions.DEFAULTS.withFsync(false))) {
+            r = bench.run("embedded", store, 3, false);
+        }
+        assertThat(r.pods()).isEqualTo(30);
+        assertThat(r.nodesUsed()).isEqualTo(3);
+        assertThat(r.bindPerSecond()).isPositive();
+        assertThat(r.p50Micros()).isNaN();
+        assertThat(SchedulerBench.table(List.of(r))).contains("| – | – |");
+    }
+
+    @Test
     void morePodsThanTheNodesHoldAreRefusedUpFront() {
         assertThat(SchedulerBench.capacity(100)).isEqualTo(3_200); // 16Gi / 500Mi = 32 per node
-        SchedulerBench bench = new SchedulerBench(new SchedulerBench.Config(100, 1, 0), System.err);
+        SchedulerBench bench = new SchedulerBench(new SchedulerBench.Config(100, 1, 0, false), System.err);
         assertThatThrownBy(() -> bench.run("embedded", null, 3, false)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("100 pods do not fit on 3 nodes");
-        assertThatThrownBy(() -> new SchedulerBench.Config(0, 1, 0)).hasMessageContaining("pods must be at least 1");
+        assertThatThrownBy(() -> new SchedulerBench.Config(0, 1, 0, false)).hasMessageContaining("pods must be at least 1");
     }
 }

@@ -220,6 +220,10 @@ final class BenchCommand implements Runnable {
                 description = "Pods created per second; 0: as fast as the client threads can (default: ${DEFAULT-VALUE}).")
         double rate;
 
+        @Option(names = "--backlog", description = "Create every pod before starting the scheduler, so that binding is not "
+                + "capped by how fast pods are created (no latency is reported then).")
+        boolean backlog;
+
         @Option(names = "--concurrency", defaultValue = "16", description = "Client threads creating nodes and pods (default: ${DEFAULT-VALUE}).")
         int concurrency;
 
@@ -237,6 +241,7 @@ final class BenchCommand implements Runnable {
             if (!List.of("embedded", "etcd").contains(store)) throw new Main.UserError("--store: unknown store '" + store + "'; choose embedded or etcd");
             if (etcd != null && !store.equals("etcd")) throw new Main.UserError("--etcd needs --store etcd");
             if (rounds < 1) throw new Main.UserError("--rounds must be at least 1");
+            if (backlog && rate > 0) throw new Main.UserError("--backlog creates the pods before the scheduler starts: --rate has no meaning with it");
             if (nodes.isEmpty()) throw new Main.UserError("--nodes: give at least one node count");
             for (int n : nodes) {
                 if (n < 1) throw new Main.UserError("--nodes: " + n + " is not a node count");
@@ -247,7 +252,7 @@ final class BenchCommand implements Runnable {
             }
             SchedulerBench bench;
             try {
-                bench = new SchedulerBench(new SchedulerBench.Config(pods, concurrency, rate), System.err);
+                bench = new SchedulerBench(new SchedulerBench.Config(pods, concurrency, rate, backlog), System.err);
             } catch (IllegalArgumentException e) {
                 throw new Main.UserError(e.getMessage());
             }
@@ -276,10 +281,11 @@ final class BenchCommand implements Runnable {
                 if (cluster != null) cluster.close();
             }
             System.out.println(Machine.describe());
-            System.out.printf("Medians of %d round(s); %,d pods per run (100m cpu, 500Mi each), created %s by %d threads; "
+            System.out.printf("Medians of %d round(s); %,d pods per run (100m cpu, 500Mi each), created %s by %d threads%s; "
                             + "bound/s from the first binding to the last; latency from the create call returning to the binding "
-                            + "arriving on a watch; load avg: the machine's 1-minute load average at the end of a run.%n%n", rounds, pods, rate > 0 ? String.format("at %.0f/s", rate) : "as fast as possible",
-                    concurrency);
+                            + "arriving on a watch; load avg: the machine's 1-minute load average at the end of a run.%n%n", rounds, pods,
+                    rate > 0 ? String.format("at %.0f/s", rate) : "as fast as possible", concurrency,
+                    backlog ? ", all before the scheduler started" : "");
             System.out.print(SchedulerBench.table(SchedulerBench.medians(results)));
             return 0;
         }
