@@ -42,12 +42,18 @@ final class SchedulerCache {
         String name = node.getMetadata().getName();
         NodeInfo info = nodes.get(name);
         if (info == null) info = new NodeInfo(name);
+        else if (info.node != null && sameVersion(info.node, node)) return; // seen already (a new leader seeds the cache too)
         if (info.node == null) {
             nodeCount++;
             nodeSetVersion++;
         }
         info.setNode(node);
         touch(info);
+    }
+
+    private static boolean sameVersion(Node a, Node b) {
+        String va = a.getMetadata().getResourceVersion();
+        return va != null && va.equals(b.getMetadata().getResourceVersion());
     }
 
     synchronized void removeNode(String name) {

@@ -138,6 +138,14 @@ class SchedulerCacheTest {
 
         cache.updateSnapshot(snapshot);
         assertThat(snapshot.lastCopied).isZero();
+        // the same version of a node seen again (the informer's add after a new leader seeded the cache) changes nothing
+        var again = new io.fabric8.kubernetes.api.model.NodeBuilder(worker("node0001")).editMetadata().withResourceVersion("7").endMetadata().build();
+        cache.addOrUpdateNode(again);
+        cache.updateSnapshot(snapshot);
+        assertThat(snapshot.lastCopied).isEqualTo(1);
+        cache.addOrUpdateNode(new io.fabric8.kubernetes.api.model.NodeBuilder(again).build());
+        cache.updateSnapshot(snapshot);
+        assertThat(snapshot.lastCopied).isZero();
 
         Pod a = podRequesting("a", "1", "1Gi").build();
         cache.assume(a, "node0500");
