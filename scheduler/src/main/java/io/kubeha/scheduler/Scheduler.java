@@ -62,7 +62,7 @@ public final class Scheduler implements AutoCloseable {
     private final SchedulingQueue queue;
     /** nodes and the pods on them (bound and assumed), maintained by the informer handlers */
     private final SchedulerCache cache = new SchedulerCache();
-    /** writes bindings (and their events) so that the scheduling loop need not wait for the API server */
+    /** writes bindings so that the scheduling loop need not wait for the API server (kube-scheduler's binding cycle) */
     private final ExecutorService binder;
     /** writes the Scheduled events, so that a binder is free for the next binding (client-go's event broadcaster) */
     private final ExecutorService recorder;
