@@ -5,6 +5,7 @@ import io.kubeha.bench.BenchTarget;
 import io.kubeha.bench.Machine;
 import io.kubeha.bench.Phases;
 import io.kubeha.bench.RawEtcdTarget;
+import io.kubeha.bench.SchedulerBench;
 import io.kubeha.bench.StoreBench;
 import io.kubeha.bench.StoreTarget;
 import io.kubeha.store.StoreOptions;
@@ -23,7 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks; results as Markdown tables.",
-        subcommands = {BenchCommand.StoreBenchCommand.class, BenchCommand.ApiBenchCommand.class})
+        subcommands = {BenchCommand.StoreBenchCommand.class, BenchCommand.ApiBenchCommand.class, BenchCommand.SchedulerBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -199,6 +200,94 @@ final class BenchCommand implements Runnable {
             double a = rs.stream().filter(r -> r.target().equals(t1) && r.op().equals(op1)).mapToDouble(Phases.Result::perSecond).findFirst().orElse(Double.NaN);
             double b = rs.stream().filter(r -> r.target().equals(t2) && r.op().equals(op2)).mapToDouble(Phases.Result::perSecond).findFirst().orElse(Double.NaN);
             return a / b;
+        }
+    }
+
+    @Command(name = "scheduler", mixinStandardHelpOptions = true,
+            description = "Pods bound per second and the latency from creating a pod to seeing it bound, with kubeha's scheduler "
+                    + "beside an in-process API server, for each node count (Node objects only: 4 cpu, 16Gi, 110 pods, Ready). "
+                    + "The embedded store goes in a temp dir (fsync on, the server's default); with etcd and no --etcd it "
+                    + "starts a 3-member etcd on loopback.")
+    static final class SchedulerBenchCommand implements Callable<Integer> {
+        @Option(names = "--nodes", split = ",", defaultValue = "100,1000,5000",
+                description = "Node counts to run with (default: ${DEFAULT-VALUE}).")
+        List<Integer> nodes;
+
+        @Option(names = "--pods", defaultValue = "2000", description = "Pods created and bound per run (default: ${DEFAULT-VALUE}).")
+        int pods;
+
+        @Option(names = "--rate", defaultValue = "0",
+                description = "Pods created per second; 0: as fast as the client threads can (default: ${DEFAULT-VALUE}).")
+        double rate;
+
+        @Option(names = "--backlog", description = "Create every pod before starting the scheduler, so that binding is not "
+                + "capped by how fast pods are created (no latency is reported then).")
+        boolean backlog;
+
+        @Option(names = "--concurrency", defaultValue = "16", description = "Client threads creating nodes and pods (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        @Option(names = "--rounds", defaultValue = "1", description = "Rounds; medians are reported (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--store", defaultValue = "embedded", description = "embedded or etcd (default: ${DEFAULT-VALUE}).")
+        String store;
+
+        @Option(names = "--etcd", paramLabel = "URL,...", description = "With --store etcd: an etcd cluster to use instead of starting one.")
+        String etcd;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!List.of("embedded", "etcd").contains(store)) throw new Main.UserError("--store: unknown store '" + store + "'; choose embedded or etcd");
+            if (etcd != null && !store.equals("etcd")) throw new Main.UserError("--etcd needs --store etcd");
+            if (rounds < 1) throw new Main.UserError("--rounds must be at least 1");
+            if (backlog && rate > 0) throw new Main.UserError("--backlog creates the pods before the scheduler starts: --rate has no meaning with it");
+            if (nodes.isEmpty()) throw new Main.UserError("--nodes: give at least one node count");
+            for (int n : nodes) {
+                if (n < 1) throw new Main.UserError("--nodes: " + n + " is not a node count");
+                if (SchedulerBench.capacity(n) < pods) {
+                    throw new Main.UserError("--pods " + pods + " do not fit on " + n + " nodes (at most " + SchedulerBench.capacity(n)
+                            + "): use fewer pods or more nodes");
+                }
+            }
+            SchedulerBench bench;
+            try {
+                bench = new SchedulerBench(new SchedulerBench.Config(pods, concurrency, rate, backlog), System.err);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserError(e.getMessage());
+            }
+            List<SchedulerBench.Result> results = new ArrayList<>();
+            EtcdCluster cluster = null;
+            try {
+                String etcdUri = null;
+                if (store.equals("etcd")) {
+                    if (etcd == null) cluster = startEtcd();
+                    etcdUri = "etcd:" + (etcd != null ? parseEndpoints(etcd) : cluster.clientEndpoints()).stream()
+                            .map(URI::toString).collect(Collectors.joining(","));
+                }
+                for (int round = 1; round <= rounds; round++) {
+                    for (int n : nodes) {
+                        System.err.printf("bench: round %d/%d: %s, %,d nodes ...%n", round, rounds, store, n);
+                        Path tmp = store.equals("embedded") ? Files.createTempDirectory("kubeha-bench-sched-") : null;
+                        try (var s = Stores.open(tmp != null ? "embedded:" + tmp : etcdUri, StoreOptions.DEFAULTS)) {
+                            // etcd is shared by the rounds: each cleans up after itself
+                            results.add(bench.run(store, s, n, tmp == null));
+                        } finally {
+                            if (tmp != null) deleteTree(tmp);
+                        }
+                    }
+                }
+            } finally {
+                if (cluster != null) cluster.close();
+            }
+            System.out.println(Machine.describe());
+            System.out.printf("Medians of %d round(s); %,d pods per run (100m cpu, 500Mi each), created %s by %d threads%s; "
+                            + "bound/s from the first binding to the last; latency from the create call returning to the binding "
+                            + "arriving on a watch; load avg: the machine's 1-minute load average at the end of a run.%n%n", rounds, pods,
+                    rate > 0 ? String.format("at %.0f/s", rate) : "as fast as possible", concurrency,
+                    backlog ? ", all before the scheduler started" : "");
+            System.out.print(SchedulerBench.table(SchedulerBench.medians(results)));
+            return 0;
         }
     }
 

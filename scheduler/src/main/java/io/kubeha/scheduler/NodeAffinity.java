@@ -11,6 +11,8 @@ import java.util.List;
  */
 final class NodeAffinity implements Plugin.Filter, Plugin.Score {
     static final String NAME = "NodeAffinity";
+    /** the legacy annotation is JSON: parsed once per pod, not once per node */
+    private final PerPod<List<io.fabric8.kubernetes.api.model.NodeAffinity>> affinities = new PerPod<>(Affinities::nodeAffinities);
 
     @Override
     public String name() {
@@ -19,7 +21,7 @@ final class NodeAffinity implements Plugin.Filter, Plugin.Score {
 
     @Override
     public Status filter(Pod pod, NodeInfo node) {
-        for (var affinity : Affinities.nodeAffinities(pod)) {
+        for (var affinity : affinities.get(pod)) {
             var required = affinity.getRequiredDuringSchedulingIgnoredDuringExecution();
             if (required == null) continue;
             if (!Affinities.matchesAnyTerm(Resources.nullSafe(required.getNodeSelectorTerms()), node.node)) {

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 final class NodePorts implements Plugin.Filter {
     static final String NAME = "NodePorts";
     static final String REASON = "node(s) didn't have free ports for the requested pod ports";
+    private final PerPod<java.util.List<NodeInfo.HostPort>> wantedPorts = new PerPod<>(Resources::hostPorts);
 
     @Override
     public String name() {
@@ -14,7 +15,7 @@ final class NodePorts implements Plugin.Filter {
 
     @Override
     public Status filter(Pod pod, NodeInfo node) {
-        for (var wanted : Resources.hostPorts(pod)) {
+        for (var wanted : wantedPorts.get(pod)) {
             for (var used : node.usedPorts) {
                 if (wanted.conflicts(used)) return Status.unschedulable(NAME, REASON);
             }

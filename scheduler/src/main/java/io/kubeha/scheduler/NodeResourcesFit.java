@@ -11,6 +11,7 @@ import java.util.List;
  */
 final class NodeResourcesFit implements Plugin.Filter {
     static final String NAME = "NodeResourcesFit";
+    private final PerPod<Resources.Requests> requests = new PerPod<>(Resources::requests);
 
     @Override
     public String name() {
@@ -21,7 +22,7 @@ final class NodeResourcesFit implements Plugin.Filter {
     public Status filter(Pod pod, NodeInfo node) {
         List<String> reasons = new ArrayList<>();
         if (node.pods.size() + 1 > node.allocatablePods()) reasons.add("Too many pods");
-        Resources.Requests r = Resources.requests(pod);
+        Resources.Requests r = requests.get(pod);
         if (r.milliCpu() > 0 && node.requestedMilliCpu + r.milliCpu() > node.allocatableMilliCpu()) reasons.add("Insufficient cpu");
         if (r.memory() > 0 && node.requestedMemory + r.memory() > node.allocatableMemory()) reasons.add("Insufficient memory");
         return reasons.isEmpty() ? Status.SUCCESS : new Status.Unschedulable(NAME, reasons);

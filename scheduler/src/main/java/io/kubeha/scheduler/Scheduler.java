@@ -22,14 +22,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -38,22 +39,33 @@ import java.util.random.RandomGenerator;
 /**
  * The scheduler: an API client that watches pods, nodes and services through fabric8 informers, and, while it holds
  * the leader Lease, takes pending pods of its schedulerName from a back-off queue, runs the filter and score plugins
- * ({@link Framework}) and binds each pod through pods/binding. A bound pod is accounted on its node at once (assumed)
- * so the next decision sees it before the informer does. A scheduler that loses its lease stops binding at once and
- * stands by for the next election; informers keep running on standbys so a new leader starts with a warm cache.
+ * ({@link Framework}) and binds each pod through pods/binding. What is on each node is kept incrementally by informer
+ * events in a {@link SchedulerCache}; each cycle refreshes its snapshot by copying only the nodes that changed, and
+ * filters only until it has found enough feasible nodes (percentageOfNodesToScore), so a cycle costs about the same at
+ * 5,000 nodes as at 500. A pod is accounted on its node at once (assumed) so the next decision sees it before the
+ * informer does, and its binding is written by a binder thread while the loop goes on to the next pod, as
+ * kube-scheduler's binding cycle. A scheduler that loses its lease stops binding at once and stands by for the next
+ * election; informers keep running on standbys so a new leader starts with a warm cache.
  *
  * <p>The client is the caller's: build it with {@code Config.onlyHttpWatches} for kubeha's API server, which serves
  * watches as streamed HTTP only (fabric8 otherwise tries a websocket first and falls back after the refusal).
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+    /** bindings in flight at once (kube-scheduler: a goroutine per binding, bounded by the client's QPS) */
+    private static final int BINDERS = 16;
+    private static final int RECORDERS = 4;
 
     private final KubernetesClient client;
     private final SchedulerConfig config;
     private final Framework framework;
     private final SchedulingQueue queue;
-    /** pod key -> the assumed pod and its node, until the informer shows the pod bound (or gone) */
-    private final Map<String, Assumed> assumed = new ConcurrentHashMap<>();
+    /** nodes and the pods on them (bound and assumed), maintained by the informer handlers */
+    private final SchedulerCache cache = new SchedulerCache();
+    /** writes bindings so that the scheduling loop need not wait for the API server (kube-scheduler's binding cycle) */
+    private final ExecutorService binder;
+    /** writes the Scheduled events, so that a binder is free for the next binding (client-go's event broadcaster) */
+    private final ExecutorService recorder;
     private final AtomicBoolean leading = new AtomicBoolean();
     private final AtomicLong term = new AtomicLong();
     private final AtomicLong bindings = new AtomicLong();
@@ -67,8 +79,6 @@ public final class Scheduler implements AutoCloseable {
     private volatile CompletableFuture<?> election;
     private Thread electionThread;
 
-    private record Assumed(Pod pod, String node) { }
-
     public Scheduler(KubernetesClient client, SchedulerConfig config) {
         this(client, config, RandomGenerator.getDefault(), System::nanoTime);
     }
@@ -76,8 +86,10 @@ public final class Scheduler implements AutoCloseable {
     Scheduler(KubernetesClient client, SchedulerConfig config, RandomGenerator random, LongSupplier nanoClock) {
         this.client = Objects.requireNonNull(client, "client");
         this.config = Objects.requireNonNull(config, "config");
-        this.framework = Framework.defaults(random);
+        this.framework = Framework.defaults(random, config.percentageOfNodesToScore());
         this.queue = new SchedulingQueue(config.initialBackoff(), config.maxBackoff(), nanoClock);
+        this.binder = Executors.newFixedThreadPool(BINDERS, Thread.ofPlatform().daemon().name("scheduler-binder-", 0).factory());
+        this.recorder = Executors.newFixedThreadPool(RECORDERS, Thread.ofPlatform().daemon().name("scheduler-events-", 0).factory());
     }
 
     /** Starts the informers and the leader election; returns at once. Scheduling begins when this instance leads. */
@@ -105,6 +117,11 @@ public final class Scheduler implements AutoCloseable {
         return config;
     }
 
+    /** Nodes in this instance's cache: what it decides among (once its informers have caught up). */
+    public int nodeCount() {
+        return cache.nodeCount();
+    }
+
     /** Pods this instance has bound since it started. */
     public long boundCount() {
         return bindings.get();
@@ -118,6 +135,8 @@ public final class Scheduler implements AutoCloseable {
         }
         leading.set(false);
         queue.close();
+        binder.shutdownNow();
+        recorder.shutdownNow(); // events not yet written are dropped: the caller is about to close the client
         CompletableFuture<?> e = election;
         if (e != null) e.cancel(true); // releases the lease (releaseOnCancel) so a standby need not wait it out
         if (electionThread != null) {
@@ -213,10 +232,15 @@ public final class Scheduler implements AutoCloseable {
 
     private void scheduleLoop(long myTerm) {
         waitForSync(myTerm);
+        // the handlers may still be catching up with the synced stores: the cache starts from what the stores hold
+        for (Node n : nodes.getStore().list()) cache.addOrUpdateNode(n);
+        for (Pod p : pods.getStore().list()) cache.podSeen(p, counts(p));
         // everything pending is (re)considered by a new leader, whatever the standby's queue holds
+        queue.moveAllToActive();
         for (Pod p : pods.getStore().list()) {
             if (isPendingOurs(p)) queue.add(key(p));
         }
+        SchedulerCache.Snapshot snapshot = new SchedulerCache.Snapshot();
         while (acting(myTerm)) {
             String key;
             try {
@@ -226,7 +250,7 @@ public final class Scheduler implements AutoCloseable {
             }
             if (key == null) continue;
             try {
-                scheduleOne(key, myTerm);
+                scheduleOne(key, myTerm, snapshot);
             } catch (RuntimeException e) {
                 LOG.warn("{}: scheduling {} failed: {}", config.identity(), key, e.toString());
                 queue.unschedulable(key);
@@ -244,14 +268,14 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    private void scheduleOne(String key, long myTerm) {
+    private void scheduleOne(String key, long myTerm, SchedulerCache.Snapshot snapshot) {
         Pod pod = pods.getStore().getByKey(key);
-        if (pod == null || !isPendingOurs(pod) || assumed.containsKey(key)) {
+        if (pod == null || !isPendingOurs(pod) || cache.isAssumed(key)) {
             queue.delete(key);
             return;
         }
-        ClusterSnapshot snapshot = snapshot();
-        switch (framework.schedule(pod, snapshot)) {
+        cache.updateSnapshot(snapshot);
+        switch (framework.schedule(pod, new ClusterSnapshot(snapshot.nodes(), List.copyOf(services.getStore().list())))) {
             case Framework.Result.Fit fit -> bind(pod, key, fit.node(), myTerm);
             case Framework.Result.NoFit noFit -> {
                 String message = noFit.message();
@@ -264,12 +288,27 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** Assumes the pod on the node (the next cycle counts it) and hands the binding to a binder thread. */
     private void bind(Pod pod, String key, String node, long myTerm) {
         if (!acting(myTerm)) { // lost the lease while deciding: the next leader decides again
             queue.delete(key);
             return;
         }
-        assumed.put(key, new Assumed(pod, node));
+        cache.assume(pod, node);
+        try {
+            binder.execute(() -> writeBinding(pod, key, node, myTerm));
+        } catch (RejectedExecutionException e) { // closing
+            cache.forget(pod);
+            queue.delete(key);
+        }
+    }
+
+    private void writeBinding(Pod pod, String key, String node, long myTerm) {
+        if (!acting(myTerm)) { // lost the lease since: binding now could make two leaders act
+            cache.forget(pod);
+            queue.unschedulable(key); // retried when this instance leads again (a new term moves it back at once)
+            return;
+        }
         String ns = pod.getMetadata().getNamespace();
         String name = pod.getMetadata().getName();
         Map<String, Object> binding = new LinkedHashMap<>();
@@ -280,7 +319,7 @@ public final class Scheduler implements AutoCloseable {
         try {
             client.raw(url("api/v1/namespaces/" + ns + "/pods/" + name + "/binding"), "POST", binding);
         } catch (KubernetesClientException e) {
-            assumed.remove(key);
+            cache.forget(pod);
             if (e.getCode() == 409 || e.getCode() == 404) {
                 // already bound (by a previous leader) or gone: nothing left to do for it
                 queue.delete(key);
@@ -289,11 +328,20 @@ public final class Scheduler implements AutoCloseable {
             LOG.warn("{}: binding {} to {} failed: {}", config.identity(), key, node, e.getMessage());
             queue.unschedulable(key);
             return;
+        } catch (RuntimeException e) { // the client closed under us, or an interrupt on close
+            cache.forget(pod);
+            queue.unschedulable(key);
+            if (!closed) LOG.warn("{}: binding {} to {} failed: {}", config.identity(), key, node, e.toString());
+            return;
         }
         LOG.debug("{}: bound {} to {}", config.identity(), key, node);
         bindings.incrementAndGet();
         queue.done(key);
-        recordEvent(pod, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to " + node);
+        try {
+            recorder.execute(() -> recordEvent(pod, "Normal", "Scheduled", "Successfully assigned " + ns + "/" + name + " to " + node));
+        } catch (RejectedExecutionException e) {
+            // closing: the binding is what mattered
+        }
     }
 
     private String url(String path) {
@@ -301,28 +349,9 @@ public final class Scheduler implements AutoCloseable {
         return base.endsWith("/") ? base + path : base + "/" + path;
     }
 
-    /** Nodes with the pods bound to them and the pods this scheduler assumed there, and the services. */
+    /** Every node with the pods bound or assumed there, and the services: an independent copy, for tests. */
     ClusterSnapshot snapshot() {
-        Map<String, NodeInfo> infos = new LinkedHashMap<>();
-        List<Node> nodeList = new ArrayList<>(nodes.getStore().list());
-        nodeList.sort(java.util.Comparator.comparing(n -> n.getMetadata().getName()));
-        for (Node n : nodeList) infos.put(n.getMetadata().getName(), new NodeInfo(n));
-        Set<String> seen = new HashSet<>();
-        for (Pod p : pods.getStore().list()) {
-            String k = key(p);
-            seen.add(k);
-            if (isTerminal(p)) continue;
-            String nodeName = p.getSpec().getNodeName();
-            if (nodeName == null || nodeName.isEmpty()) {
-                Assumed a = assumed.get(k);
-                if (a == null) continue;
-                nodeName = a.node();
-            }
-            NodeInfo info = infos.get(nodeName);
-            if (info != null) info.add(p);
-        }
-        assumed.keySet().retainAll(seen);
-        return new ClusterSnapshot(List.copyOf(infos.values()), List.copyOf(services.getStore().list()));
+        return new ClusterSnapshot(cache.copyAll(), List.copyOf(services.getStore().list()));
     }
 
     // ---------------------------------------------------------------- events and status
@@ -365,8 +394,8 @@ public final class Scheduler implements AutoCloseable {
         try {
             client.v1().events().inNamespace(ns).resource(event).create();
             lastEvent.put(podKey, new Recorded(uid, reason, message, name, 1));
-        } catch (KubernetesClientException e) {
-            LOG.debug("event for {} not recorded: {}", podKey, e.getMessage());
+        } catch (RuntimeException e) { // refused, or the client closed under a late event: events are best effort
+            LOG.debug("event for {} not recorded: {}", podKey, e.toString());
         }
     }
 
@@ -422,6 +451,11 @@ public final class Scheduler implements AutoCloseable {
         return "Succeeded".equals(phase) || "Failed".equals(phase);
     }
 
+    /** Whether the pod takes room on its node: bound and not finished (a terminating pod still runs). */
+    private static boolean counts(Pod p) {
+        return isBound(p) && !isTerminal(p);
+    }
+
     private static boolean isBound(Pod p) {
         return p.getSpec() != null && p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty();
     }
@@ -429,18 +463,19 @@ public final class Scheduler implements AutoCloseable {
     private final class PodHandler implements ResourceEventHandler<Pod> {
         @Override
         public void onAdd(Pod p) {
+            cache.podSeen(p, counts(p));
             if (isPendingOurs(p)) queue.add(key(p));
         }
 
         @Override
         public void onUpdate(Pod old, Pod p) {
             String k = key(p);
+            cache.podSeen(p, counts(p)); // confirms what we assumed once the informer shows it bound
             if (isPendingOurs(p)) {
                 queue.add(k);
                 return;
             }
             queue.delete(k);
-            if (isBound(p)) assumed.remove(k); // the informer now shows what we assumed
             if (isBound(old) && !isTerminal(old) && (isTerminal(p) || p.getMetadata().getDeletionTimestamp() != null)) {
                 queue.moveAllToActive(); // a pod finishing frees its node's resources
             }
@@ -449,8 +484,8 @@ public final class Scheduler implements AutoCloseable {
         @Override
         public void onDelete(Pod p, boolean unknownFinalState) {
             String k = key(p);
+            cache.podDeleted(p);
             queue.delete(k);
-            assumed.remove(k);
             lastEvent.remove(k);
             if (isBound(p)) queue.moveAllToActive();
         }
@@ -459,22 +494,26 @@ public final class Scheduler implements AutoCloseable {
     private final class NodeHandler implements ResourceEventHandler<Node> {
         @Override
         public void onAdd(Node n) {
+            cache.addOrUpdateNode(n);
             queue.moveAllToActive();
         }
 
         @Override
         public void onUpdate(Node old, Node n) {
-            // heartbeats change nothing a filter looks at: only retry on changes that may make room
+            // heartbeats change nothing a filter looks at: leave the cache (and the snapshot) alone for them, and
+            // only retry waiting pods on changes that may make room
             if (!Objects.equals(old.getMetadata().getLabels(), n.getMetadata().getLabels())
                     || !Objects.equals(old.getSpec(), n.getSpec())
                     || !Objects.equals(allocatable(old), allocatable(n))
                     || ready(old) != ready(n)) {
+                cache.addOrUpdateNode(n);
                 queue.moveAllToActive();
             }
         }
 
         @Override
         public void onDelete(Node n, boolean unknownFinalState) {
+            cache.removeNode(n.getMetadata().getName());
         }
 
         private static Object allocatable(Node n) {

@@ -16,10 +16,13 @@ import java.util.Objects;
  * @param retryPeriod        how often candidates try to acquire and the leader renews (2s)
  * @param initialBackoff     first retry delay of an unschedulable pod (1s, as kube-scheduler)
  * @param maxBackoff         longest retry delay of an unschedulable pod (10s, as kube-scheduler)
+ * @param percentageOfNodesToScore of how many nodes (percent) a cycle looks for feasible ones before scoring them;
+ *                           0 (the default) is kube-scheduler's adaptive value (50% down to 5% as the cluster grows,
+ *                           never fewer than 100 nodes)
  */
 public record SchedulerConfig(String schedulerName, String leaseNamespace, String leaseName, String identity,
                               Duration leaseDuration, Duration renewDeadline, Duration retryPeriod,
-                              Duration initialBackoff, Duration maxBackoff) {
+                              Duration initialBackoff, Duration maxBackoff, int percentageOfNodesToScore) {
     public static final String DEFAULT_SCHEDULER_NAME = "default-scheduler";
 
     public SchedulerConfig {
@@ -47,24 +50,31 @@ public record SchedulerConfig(String schedulerName, String leaseNamespace, Strin
         if (!initialBackoff.isPositive() || maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException("need 0 < initialBackoff <= maxBackoff, was " + initialBackoff + " and " + maxBackoff);
         }
+        if (percentageOfNodesToScore < 0 || percentageOfNodesToScore > 100) {
+            throw new IllegalArgumentException("percentageOfNodesToScore must be between 0 and 100 (0: adaptive), was " + percentageOfNodesToScore);
+        }
     }
 
     /** Kubernetes' defaults: default-scheduler, Lease kube-system/kube-scheduler, 15s/10s/2s, back-off 1s..10s. */
     public static SchedulerConfig defaults() {
         return new SchedulerConfig(DEFAULT_SCHEDULER_NAME, "kube-system", "kube-scheduler", defaultIdentity(),
-                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(10));
+                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(10), 0);
     }
 
     public SchedulerConfig withIdentity(String identity) {
-        return new SchedulerConfig(schedulerName, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, initialBackoff, maxBackoff);
+        return new SchedulerConfig(schedulerName, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, initialBackoff, maxBackoff, percentageOfNodesToScore);
     }
 
     public SchedulerConfig withLeaderElection(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
-        return new SchedulerConfig(schedulerName, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, initialBackoff, maxBackoff);
+        return new SchedulerConfig(schedulerName, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, initialBackoff, maxBackoff, percentageOfNodesToScore);
     }
 
     public SchedulerConfig withBackoff(Duration initialBackoff, Duration maxBackoff) {
-        return new SchedulerConfig(schedulerName, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, initialBackoff, maxBackoff);
+        return new SchedulerConfig(schedulerName, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, initialBackoff, maxBackoff, percentageOfNodesToScore);
+    }
+
+    public SchedulerConfig withPercentageOfNodesToScore(int percentageOfNodesToScore) {
+        return new SchedulerConfig(schedulerName, leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, initialBackoff, maxBackoff, percentageOfNodesToScore);
     }
 
     /** host_pid_random as kube-scheduler's "hostname_uuid": unique even for two schedulers in one JVM. */

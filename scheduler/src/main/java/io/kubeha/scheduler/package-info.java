@@ -10,6 +10,12 @@
  * and PodScheduled=False/Unschedulable in kube-scheduler's words, and is retried after a back-off (1s doubling to 10s)
  * or at once when a node is added or changes or a bound pod goes away.
  *
+ * <p>Scale, as kube-scheduler: what is on each node lives in a {@link io.kubeha.scheduler.SchedulerCache} kept by the
+ * informer handlers (bound pods, assumed pods, requests, host ports), and each cycle refreshes its snapshot by copying
+ * only the nodes whose generation moved; a cycle filters nodes from where the previous one stopped and stops once it
+ * has percentageOfNodesToScore of them feasible (adaptive by default: every node below 100, 42% of 1,000, 10% of
+ * 5,000, never under 5% or 100 nodes); bindings are written by binder threads while the loop decides the next pod.
+ *
  * <p>Plugins (one class each, by kube-scheduler's names): filters NodeReady, NodeUnschedulable, NodeName,
  * TaintToleration, NodeSelector, NodeAffinity (spec and the legacy {@code scheduler.alpha.kubernetes.io/affinity}
  * annotation), NodePorts, NodeResourcesFit; scores NodeAffinity (preferred terms, weight 2), SelectorSpread (owner

@@ -193,6 +193,23 @@ class SchedulerTest {
     }
 
     @Test
+    void aDeletedNodeIsNoLongerACandidateAndDropsOutOfTheCount() {
+        client.nodes().withName("node1").delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.snapshot().nodes().size() == 4);
+        for (int i = 0; i < 2; i++) {
+            create(podRequesting("big" + i, "3", "1Gi").editSpec().withNodeSelector(Map.of(ROLE, "node")).endSpec().build());
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            List<Pod> all = client.pods().inNamespace("default").list().getItems();
+            assertThat(all.stream().filter(p -> p.getSpec().getNodeName() != null).map(p -> p.getSpec().getNodeName())).containsExactly("node2");
+            String pending = all.stream().filter(p -> p.getSpec().getNodeName() == null).findFirst().orElseThrow().getMetadata().getName();
+            assertThat(events(pending)).anySatisfy(e -> assertThat(e.getMessage()).isEqualTo(
+                    "0/4 nodes are available: 1 Insufficient cpu, 3 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. "
+                            + "preemption: 0/4 nodes are available: 1 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling."));
+        });
+    }
+
+    @Test
     void aPodBeingDeletedIsNotScheduled() {
         create(pod("doomed").editMetadata().addToFinalizers("example.com/hold").endMetadata()
                 .editSpec().withNodeSelector(Map.of(ROLE, "later")).endSpec().build());
