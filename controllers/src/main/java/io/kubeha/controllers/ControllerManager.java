@@ -118,6 +118,11 @@ public final class ControllerManager implements AutoCloseable {
         public Config withLease(String namespace, String name) {
             return new Config(namespace, name, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
         }
+
+        /** The node lifecycle controller's periods. */
+        public Config withNodeLifecycle(NodeLifecycleOptions options) {
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, options);
+        }
     }
 
     /** host_pid_random: names the host and the process, unique even for several managers in one JVM. */
