@@ -37,6 +37,8 @@ public final class TaintEvictionController extends InformerController {
     private final EventRecorder events;
     /** Pods with a deletion scheduled, and since when their toleration counts (a swap of taints keeps it). */
     private final Map<String, Instant> pending = new ConcurrentHashMap<>();
+    /** Pods deleted by this controller whose deletion the cache has not shown yet (key -> uid): not deleted twice. */
+    private final Map<String, String> deleted = new ConcurrentHashMap<>();
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<Pod> pods;
 
@@ -88,6 +90,10 @@ public final class TaintEvictionController extends InformerController {
         Pod pod = pods.getStore().getByKey(key);
         if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
             pending.remove(key);
+            deleted.remove(key);
+            return null;
+        }
+        if (pod.getMetadata().getUid().equals(deleted.get(key))) {
             return null;
         }
         String nodeName = NodeLifecycleController.nodeName(pod);
@@ -108,6 +114,7 @@ public final class TaintEvictionController extends InformerController {
             return Duration.between(now, due);
         }
         evict(pod, key);
+        deleted.put(key, pod.getMetadata().getUid());
         pending.remove(key);
         return null;
     }
