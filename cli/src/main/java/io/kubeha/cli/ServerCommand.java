@@ -75,6 +75,10 @@ final class ServerCommand implements Callable<Integer> {
         }
         io.kubeha.controllers.ControllerManager.Config cmConfig = ControllerManagerCommand.config(election, null, nodeLifecycle);
         io.kubeha.scheduler.SchedulerConfig schedulerConfig = SchedulerCommand.config(election);
+        if (notReadyTolerationSeconds < 0 || unreachableTolerationSeconds < 0) {
+            throw new Main.UserError((notReadyTolerationSeconds < 0 ? "--default-not-ready-toleration-seconds" : "--default-unreachable-toleration-seconds")
+                    + " must not be negative, got " + Math.min(notReadyTolerationSeconds, unreachableTolerationSeconds));
+        }
         ApiServerConfig config;
         try {
             config = ApiServerConfig.of(address).withServiceCidr(serviceCidr).withNodePortRange(nodePortRange)
