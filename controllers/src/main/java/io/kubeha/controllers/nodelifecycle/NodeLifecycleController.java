@@ -47,8 +47,8 @@ public final class NodeLifecycleController extends InformerController {
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<Lease> leases;
     private SharedIndexInformer<Pod> pods;
-    private volatile ScheduledFuture<?> monitor;
-    private volatile boolean closed;
+    private ScheduledFuture<?> monitor; // guarded by this
+    private boolean closed; // guarded by this
 
     public NodeLifecycleController(ControllerContext ctx) {
         this(ctx, NodeLifecycleOptions.defaults());
@@ -106,18 +106,23 @@ public final class NodeLifecycleController extends InformerController {
     @Override
     public void start() throws Exception {
         super.start();
-        if (!closed) {
-            // kube's monitorNodeHealth: every node, every period, even when nothing about it changes
-            long period = options.monitorPeriod().toMillis();
-            monitor = ctx.scheduler().scheduleWithFixedDelay(() -> nodes.getStore().listKeys().forEach(queue::add),
-                    period, period, TimeUnit.MILLISECONDS);
+        synchronized (this) {
+            if (!closed) {
+                // kube's monitorNodeHealth: every node, every period, even when nothing about it changes
+                long period = options.monitorPeriod().toMillis();
+                monitor = ctx.scheduler().scheduleWithFixedDelay(() -> nodes.getStore().listKeys().forEach(queue::add),
+                        period, period, TimeUnit.MILLISECONDS);
+            }
         }
     }
 
     @Override
     public void close() {
-        closed = true;
-        ScheduledFuture<?> m = monitor;
+        ScheduledFuture<?> m;
+        synchronized (this) {
+            closed = true;
+            m = monitor;
+        }
         if (m != null) {
             m.cancel(false);
         }

@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class TestKubelet implements AutoCloseable {
     private final KubernetesClient client;
     private final Set<String> alive = ConcurrentHashMap.newKeySet();
+    /** Nodes whose kubelet reports Ready=False (alive, but not ready: a runtime down, say). */
+    private final Set<String> notReady = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("test-kubelet").factory());
 
@@ -66,12 +68,27 @@ final class TestKubelet implements AutoCloseable {
         alive.add(name);
     }
 
+    /** The kubelet stays alive but says the node is not ready (or, with false, ready again). */
+    void reportNotReady(String name, boolean value) {
+        if (value) {
+            notReady.add(name);
+        } else {
+            notReady.remove(name);
+        }
+        postReady(name);
+    }
+
+    private String reported(String name) {
+        return notReady.contains(name) ? "False" : "True";
+    }
+
     void postReady(String name) {
         String now = now();
         Node node = client.nodes().withName(name).get();
+        boolean ready = !notReady.contains(name);
         client.nodes().resource(new NodeBuilder(node).editStatus().withConditions(
-                new NodeConditionBuilder().withType("Ready").withStatus("True").withReason("KubeletReady")
-                        .withMessage("kubelet is posting ready status").withLastHeartbeatTime(now).withLastTransitionTime(now).build(),
+                new NodeConditionBuilder().withType("Ready").withStatus(reported(name)).withReason(ready ? "KubeletReady" : "KubeletNotReady")
+                        .withMessage(ready ? "kubelet is posting ready status" : "container runtime is down").withLastHeartbeatTime(now).withLastTransitionTime(now).build(),
                 condition("MemoryPressure", "KubeletHasSufficientMemory", now),
                 condition("DiskPressure", "KubeletHasNoDiskPressure", now),
                 condition("PIDPressure", "KubeletHasSufficientPID", now)).endStatus().build()).updateStatus();
@@ -99,7 +116,7 @@ final class TestKubelet implements AutoCloseable {
             try {
                 renew(name);
                 // as a kubelet's status sync: a status that is not what the kubelet would say (Ready) is corrected
-                if (!"True".equals(Taints.readyStatus(client.nodes().withName(name).get()))) {
+                if (!reported(name).equals(Taints.readyStatus(client.nodes().withName(name).get()))) {
                     postReady(name);
                 }
                 for (Pod pod : client.pods().inAnyNamespace().withField("spec.nodeName", name).list().getItems()) {
@@ -117,7 +134,7 @@ final class TestKubelet implements AutoCloseable {
             op.withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
             return;
         }
-        if (NodeLifecycleController.podReady(pod)) {
+        if (NodeLifecycleController.podReady(pod) || notReady.contains(NodeLifecycleController.nodeName(pod))) {
             return;
         }
         op.resource(new PodBuilder(pod).editOrNewStatus().withPhase("Running").withConditions(
