@@ -68,8 +68,7 @@ public final class NodeLifecycleController extends InformerController {
     @Override
     protected void setUp() {
         nodes = inform(ctx.client().nodes(), enqueueing(n -> List.of(n.getMetadata().getName())));
-        // all namespaces, filtered here: a watch of leases in one namespace did not deliver its events promptly from
-        // this API server (seen in tests), and the whole-cluster watch is the one every controller here relies on
+        // all namespaces, as kube's shared Lease informer, filtered to kube-node-lease here
         leases = inform(ctx.client().leases().inAnyNamespace(), enqueueing(l -> LEASE_NAMESPACE.equals(l.getMetadata().getNamespace())
                 ? List.of(l.getMetadata().getName()) : List.of()));
         pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
