@@ -46,6 +46,24 @@ final class ControllerManagerCommand implements Callable<Integer> {
                 description = "The same for a node that never posted its status (default: ${DEFAULT-VALUE}).")
         String startupGracePeriod;
 
+        @Option(names = "--node-eviction-rate", defaultValue = "0.1",
+                description = "Nodes per second of a zone newly tainted NoExecute (their pods evicted) while the zone is healthy "
+                        + "(default: ${DEFAULT-VALUE}).")
+        double evictionRate;
+
+        @Option(names = "--secondary-node-eviction-rate", defaultValue = "0.01",
+                description = "The same while the zone is partially disrupted; 0 in clusters of at most --large-cluster-size-threshold "
+                        + "nodes (default: ${DEFAULT-VALUE}).")
+        double secondaryEvictionRate;
+
+        @Option(names = "--large-cluster-size-threshold", defaultValue = "50",
+                description = "Zones of more nodes than this keep the secondary eviction rate (default: ${DEFAULT-VALUE}).")
+        int largeClusterSizeThreshold;
+
+        @Option(names = "--unhealthy-zone-threshold", defaultValue = "0.55",
+                description = "Share of not-Ready nodes (at least 3) from which a zone is partially disrupted (default: ${DEFAULT-VALUE}).")
+        double unhealthyZoneThreshold;
+
         NodeLifecycleOptions options() {
             Duration period = Args.duration("--node-monitor-period", monitorPeriod);
             Duration grace = Args.duration("--node-monitor-grace-period", monitorGracePeriod);
@@ -54,7 +72,21 @@ final class ControllerManagerCommand implements Callable<Integer> {
                 throw new Main.UserError("--node-monitor-grace-period (" + monitorGracePeriod + ") must be greater than "
                         + "--node-monitor-period (" + monitorPeriod + ")");
             }
-            return new NodeLifecycleOptions(period, grace, startup);
+            if (!(evictionRate >= 0) || !(secondaryEvictionRate >= 0)) {
+                throw new Main.UserError("--node-eviction-rate and --secondary-node-eviction-rate must not be negative");
+            }
+            if (largeClusterSizeThreshold < 0) {
+                throw new Main.UserError("--large-cluster-size-threshold must not be negative, got " + largeClusterSizeThreshold);
+            }
+            if (!(unhealthyZoneThreshold > 0 && unhealthyZoneThreshold <= 1)) {
+                throw new Main.UserError("--unhealthy-zone-threshold must be more than 0 and at most 1, got " + unhealthyZoneThreshold);
+            }
+            try {
+                return new NodeLifecycleOptions(period, grace, startup)
+                        .withEviction(evictionRate, secondaryEvictionRate, largeClusterSizeThreshold, unhealthyZoneThreshold);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserError(e.getMessage());
+            }
         }
     }
 

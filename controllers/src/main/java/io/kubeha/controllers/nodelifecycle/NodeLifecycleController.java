@@ -43,6 +43,7 @@ public final class NodeLifecycleController extends InformerController {
 
     private final NodeLifecycleOptions options;
     private final NodeHealth health = new NodeHealth();
+    private final Zones zones;
     private final EventRecorder events;
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<Lease> leases;
@@ -57,6 +58,7 @@ public final class NodeLifecycleController extends InformerController {
     public NodeLifecycleController(ControllerContext ctx, NodeLifecycleOptions options) {
         super(ctx);
         this.options = Objects.requireNonNull(options, "options");
+        this.zones = new Zones(options);
         this.events = new EventRecorder(ctx, "node-controller");
     }
 
@@ -166,7 +168,12 @@ public final class NodeLifecycleController extends InformerController {
         if ("True".equals(wasReady) && !"True".equals(ready)) {
             events.normal(nodeRef(node), "NodeNotReady", "Node " + name + " status is now: NodeNotReady");
         }
-        List<Taint> taints = NodePlan.taints(node, conditions, fullDisruption(name, ready), now);
+        boolean fullDisruption = fullDisruption(name, ready);
+        List<Taint> taints = NodePlan.taints(node, conditions, fullDisruption, now);
+        if (taints != null && NodePlan.addsNoExecute(node, taints) && !mayTaint(node, ready, now)) {
+            // the zone's rate allows no new NoExecute taint now: the rest of the plan goes ahead, this one waits
+            taints = NodePlan.taints(node, conditions, true, now);
+        }
         if (taints != null) {
             log.info("node {}: taints {}", name, taints.stream().map(t -> t.getKey() + ":" + t.getEffect()).toList());
             ctx.checkActing();
@@ -194,6 +201,25 @@ public final class NodeLifecycleController extends InformerController {
             }
         }
         return true;
+    }
+
+    /** Whether the node's zone may newly taint a node NoExecute now (its state's rate, a token bucket per zone). */
+    private boolean mayTaint(Node node, String readyOfThis, Instant now) {
+        String zone = Zones.zone(node);
+        List<String> readies = new ArrayList<>();
+        for (Node n : nodes.getStore().list()) {
+            if (Zones.zone(n).equals(zone)) {
+                readies.add(n.getMetadata().getName().equals(node.getMetadata().getName()) ? readyOfThis : Taints.readyStatus(n));
+            }
+        }
+        Zones.State state = zones.state(readies);
+        double rate = zones.rate(state, readies.size());
+        boolean ok = zones.tryAcquire(zone, rate, now);
+        if (!ok) {
+            log.info("node {}: not tainted NoExecute yet: zone {} is {} and taints at most {} node(s) per second",
+                    node.getMetadata().getName(), zone.replace("\u0000", ""), state, rate);
+        }
+        return ok;
     }
 
     /** Kube's MarkPodsNotReady: each pod on the node whose Ready condition is True gets it False. */

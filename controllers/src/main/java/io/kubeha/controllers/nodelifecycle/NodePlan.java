@@ -78,11 +78,11 @@ final class NodePlan {
      * The node's taints as the controller wants them, or null when they are right already. The NoSchedule taints
      * follow the conditions and spec.unschedulable (TaintNodesByCondition); the NoExecute taint follows Ready:
      * not-ready for False, unreachable for Unknown (the two swapped, never both), none for True, and none at all
-     * while every node is down ({@code fullDisruption}: kube then assumes its own connectivity is at fault and
-     * evicts nothing). Taints the controller does not own are kept as they are; a taint it keeps keeps its
+     * while every node is down ({@code withholdNoExecute}: kube then assumes its own connectivity is at fault and
+     * evicts nothing; also when the zone's rate allows no new one now). Taints the controller does not own are kept as they are; a taint it keeps keeps its
      * timeAdded, one it adds gets {@code now}.
      */
-    static List<Taint> taints(Node node, List<NodeCondition> conditions, boolean fullDisruption, Instant now) {
+    static List<Taint> taints(Node node, List<NodeCondition> conditions, boolean withholdNoExecute, Instant now) {
         Map<String, String> wanted = new LinkedHashMap<>(); // key -> effect, for the taints this controller owns
         for (NodeCondition c : conditions) {
             Map<String, String> byStatus = CONDITION_TAINTS.get(c.getType());
@@ -94,7 +94,7 @@ final class NodePlan {
             wanted.put(Taints.UNSCHEDULABLE + "\u0000" + Taints.NO_SCHEDULE, Taints.NO_SCHEDULE);
         }
         NodeCondition ready = Taints.condition(conditions, "Ready");
-        if (ready != null && !fullDisruption) {
+        if (ready != null && !withholdNoExecute) {
             if ("False".equals(ready.getStatus())) {
                 wanted.put(Taints.NOT_READY + "\u0000" + Taints.NO_EXECUTE, Taints.NO_EXECUTE);
             } else if ("Unknown".equals(ready.getStatus())) {
@@ -119,6 +119,12 @@ final class NodePlan {
             changed = true;
         }
         return changed ? out : null;
+    }
+
+    /** Whether {@code after} has a NoExecute taint of the controller's while the node has none: a new one, not a swap. */
+    static boolean addsNoExecute(Node node, List<Taint> after) {
+        return Taints.of(node).stream().noneMatch(t -> owned(t) && Taints.NO_EXECUTE.equals(t.getEffect()))
+                && after.stream().anyMatch(t -> owned(t) && Taints.NO_EXECUTE.equals(t.getEffect()));
     }
 
     /** Whether the controller owns the taint: a condition taint with NoSchedule, or not-ready/unreachable with NoExecute. */

@@ -17,8 +17,9 @@
  * pod 300s for not-ready and unreachable: DefaultTolerationSeconds); their owners then create replacements, which the
  * scheduler places on other nodes.
  *
- * <p>Not (yet) as Kubernetes: eviction rate limits per zone ({@code --node-eviction-rate},
- * {@code --secondary-node-eviction-rate}) and partial-disruption zone states; taints are set on every failed node
- * at once.
+ * <p>New NoExecute taints are paced per zone as in Kubernetes ({@code --node-eviction-rate} 0.1 nodes per second
+ * with burst 1, {@code --secondary-node-eviction-rate} 0.01 in a partially disrupted zone, none there in clusters of
+ * at most {@code --large-cluster-size-threshold} 50 nodes; {@code --unhealthy-zone-threshold} 0.55). Not (yet) as
+ * Kubernetes: leaving master disruption mode does not reset every node's probe time.
  */
 package io.kubeha.controllers.nodelifecycle;

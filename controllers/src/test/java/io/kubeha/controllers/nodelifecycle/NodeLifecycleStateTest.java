@@ -222,11 +222,57 @@ class NodeLifecycleStateTest {
     }
 
     @Test
+    void zonesTaintAtTheirRateAndNotAtAllWhenPartlyDownInASmallCluster() {
+        Zones zones = new Zones(NodeLifecycleOptions.defaults());
+        assertThat(zones.state(List.of("True", "Unknown"))).isEqualTo(Zones.State.NORMAL);
+        assertThat(zones.state(List.of("Unknown", "False"))).isEqualTo(Zones.State.FULL_DISRUPTION);
+        assertThat(zones.state(List.of("True", "Unknown", "Unknown", "False"))).isEqualTo(Zones.State.PARTIAL_DISRUPTION);
+        assertThat(zones.state(List.of("True", "True", "Unknown", "Unknown"))).as("fewer than 3 down").isEqualTo(Zones.State.NORMAL);
+        assertThat(zones.rate(Zones.State.NORMAL, 4)).isEqualTo(0.1);
+        assertThat(zones.rate(Zones.State.FULL_DISRUPTION, 4)).isEqualTo(0.1);
+        assertThat(zones.rate(Zones.State.PARTIAL_DISRUPTION, 50)).isZero();
+        assertThat(zones.rate(Zones.State.PARTIAL_DISRUPTION, 51)).isEqualTo(0.01);
+
+        // 0.1 per second, burst 1: the first node at once, the next one 10 seconds later, per zone
+        assertThat(zones.tryAcquire("a", 0.1, T0)).isTrue();
+        assertThat(zones.tryAcquire("a", 0.1, T0.plusSeconds(5))).isFalse();
+        assertThat(zones.tryAcquire("b", 0.1, T0.plusSeconds(5))).as("another zone has its own bucket").isTrue();
+        assertThat(zones.tryAcquire("a", 0.1, T0.plusSeconds(10))).isTrue();
+        assertThat(zones.tryAcquire("a", 0.1, T0.plusSeconds(11))).isFalse();
+        assertThat(zones.tryAcquire("c", 0, T0)).as("a fresh bucket holds one token").isTrue();
+        assertThat(zones.tryAcquire("c", 0, T0.plusSeconds(3600))).as("rate 0: never again").isFalse();
+
+        Node labelled = new NodeBuilder(node("True", T0)).editMetadata()
+                .addToLabels("topology.kubernetes.io/region", "eu").addToLabels("topology.kubernetes.io/zone", "eu-1a").endMetadata().build();
+        assertThat(Zones.zone(labelled)).isEqualTo("eu:\u0000:eu-1a");
+        assertThat(Zones.zone(node("True", T0))).isEqualTo(":\u0000:");
+    }
+
+    @Test
+    void onlyANewNoExecuteTaintIsPacedNotASwap() {
+        Instant t1 = T0.plusSeconds(100);
+        Node unknown = withConditions(node("True", T0), NodePlan.staleConditions(node("True", T0), t1));
+        List<Taint> first = NodePlan.taints(unknown, unknown.getStatus().getConditions(), false, t1);
+        assertThat(NodePlan.addsNoExecute(unknown, first)).isTrue();
+        Node tainted = withTaints(unknown, first);
+        Node notReady = withConditions(tainted, List.of(condition("Ready", "False", t1)));
+        assertThat(NodePlan.addsNoExecute(tainted, NodePlan.taints(notReady, notReady.getStatus().getConditions(), false, t1))).isFalse();
+    }
+
+    @Test
     void optionsAreValidatedAndDefaultToKubernetes() {
         NodeLifecycleOptions d = NodeLifecycleOptions.defaults();
         assertThat(d.monitorPeriod()).isEqualTo(Duration.ofSeconds(5));
         assertThat(d.monitorGracePeriod()).isEqualTo(Duration.ofSeconds(50));
         assertThat(d.startupGracePeriod()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(d.evictionRate()).isEqualTo(0.1);
+        assertThat(d.secondaryEvictionRate()).isEqualTo(0.01);
+        assertThat(d.largeClusterSizeThreshold()).isEqualTo(50);
+        assertThat(d.unhealthyZoneThreshold()).isEqualTo(0.55);
+        assertThatThrownBy(() -> d.withEviction(-1, 0.01, 50, 0.55)).hasMessageContaining("eviction rates");
+        assertThatThrownBy(() -> d.withEviction(0.1, Double.NaN, 50, 0.55)).hasMessageContaining("eviction rates");
+        assertThatThrownBy(() -> d.withEviction(0.1, 0.01, -1, 0.55)).hasMessageContaining("large cluster size threshold");
+        assertThatThrownBy(() -> d.withEviction(0.1, 0.01, 50, 0)).hasMessageContaining("unhealthy zone threshold");
         assertThatThrownBy(() -> new NodeLifecycleOptions(Duration.ZERO, GRACE, GRACE)).hasMessageContaining("monitor period must be positive");
         assertThatThrownBy(() -> new NodeLifecycleOptions(Duration.ofSeconds(5), Duration.ofSeconds(5), GRACE))
                 .hasMessageContaining("grace period").hasMessageContaining("greater than");
