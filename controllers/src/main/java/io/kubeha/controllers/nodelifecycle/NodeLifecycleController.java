@@ -50,6 +50,8 @@ public final class NodeLifecycleController extends InformerController {
     private SharedIndexInformer<Pod> pods;
     private ScheduledFuture<?> monitor; // guarded by this
     private boolean closed; // guarded by this
+    private Instant startedAt; // guarded by this: when the caches had synced
+    private Instant heardSince; // guarded by this: the first Lease change seen after that
 
     public NodeLifecycleController(ControllerContext ctx) {
         this(ctx, NodeLifecycleOptions.defaults());
@@ -71,8 +73,31 @@ public final class NodeLifecycleController extends InformerController {
     protected void setUp() {
         nodes = inform(ctx.client().nodes(), enqueueing(n -> List.of(n.getMetadata().getName())));
         // all namespaces, as kube's shared Lease informer, filtered to kube-node-lease here
-        leases = inform(ctx.client().leases().inAnyNamespace(), enqueueing(l -> LEASE_NAMESPACE.equals(l.getMetadata().getNamespace())
-                ? List.of(l.getMetadata().getName()) : List.of()));
+        leases = inform(ctx.client().leases().inAnyNamespace(), new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Lease lease) {
+                changed(lease, false);
+            }
+
+            @Override
+            public void onUpdate(Lease oldLease, Lease newLease) {
+                changed(newLease, true); // a renewal: only a running watch delivers those (the list gives adds)
+            }
+
+            @Override
+            public void onDelete(Lease lease, boolean unknown) {
+                changed(lease, false);
+            }
+
+            private void changed(Lease lease, boolean renewal) {
+                if (LEASE_NAMESPACE.equals(lease.getMetadata().getNamespace())) {
+                    if (renewal) {
+                        heard();
+                    }
+                    queue.add(lease.getMetadata().getName());
+                }
+            }
+        });
         pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
@@ -109,6 +134,7 @@ public final class NodeLifecycleController extends InformerController {
         super.start();
         synchronized (this) {
             if (!closed) {
+                startedAt = Instant.now(ctx.clock());
                 // kube's monitorNodeHealth: every node, every period, even when nothing about it changes
                 long period = options.monitorPeriod().toMillis();
                 monitor = ctx.scheduler().scheduleWithFixedDelay(() -> nodes.getStore().listKeys().forEach(queue::add),
@@ -153,7 +179,8 @@ public final class NodeLifecycleController extends InformerController {
         Instant probe = health.observe(node, lease, now);
         String wasReady = Taints.readyStatus(node);
         Duration grace = wasReady == null ? options.startupGracePeriod() : options.monitorGracePeriod();
-        if (now.isAfter(probe.plus(grace))) {
+        Instant listening = listeningSince(now, grace);
+        if (listening != null && now.isAfter(later(probe, listening).plus(grace))) {
             List<NodeCondition> unknown = NodePlan.staleConditions(node, now);
             if (unknown != null) {
                 log.info("node {} has not been heard of for {}: its conditions become Unknown", name, Duration.between(probe, now));
@@ -183,6 +210,29 @@ public final class NodeLifecycleController extends InformerController {
             markPodsNotReady(name, now);
         }
         return null;
+    }
+
+    /**
+     * Since when this controller can hear heartbeats: from the first Lease renewal its watch delivered, or, if none
+     * has come (every kubelet silent, or no leases), from a grace period after it started. An informer has its list
+     * some time before its watch delivers changes; without this, a new leader on a loaded machine would take the
+     * quiet before its watch runs for silence of the nodes.
+     */
+    private synchronized Instant listeningSince(Instant now, Duration grace) {
+        if (heardSince != null) {
+            return heardSince;
+        }
+        return startedAt == null ? null : startedAt.plus(grace);
+    }
+
+    private synchronized void heard() {
+        if (heardSince == null && startedAt != null) {
+            heardSince = Instant.now(ctx.clock());
+        }
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     /**
