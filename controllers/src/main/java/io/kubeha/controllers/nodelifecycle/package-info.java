@@ -4,7 +4,9 @@
  * <p>{@link io.kubeha.controllers.nodelifecycle.NodeLifecycleController} watches Nodes and their heartbeat Leases
  * (namespace kube-node-lease, named after the node). A node is healthy while its Lease renewTime or its Ready
  * condition's heartbeat keeps changing; the controller notes, on its own clock, when it last saw either change, so
- * skewed node clocks and a change of leader do not fool it. After the grace period without news
+ * skewed node clocks and a change of leader do not fool it; and it counts silence only from when it can hear (its
+ * first Lease renewal from the watch, or a grace period after it started), so that a new leader whose watch is slow
+ * to start does not take that quiet for dead nodes. After the grace period without news
  * ({@code --node-monitor-grace-period}, 50s as Kubernetes since 1.32; 60s for a node that never posted status) its
  * Ready, MemoryPressure, DiskPressure and PIDPressure conditions become Unknown ("Kubelet stopped posting node
  * status."), its pods are marked not ready, and it gets the {@code node.kubernetes.io/unreachable} taint with effect
