@@ -17,16 +17,34 @@ import java.util.Objects;
  *                      seed's own network uses 10.0.0.0/24 (kube-dns at 10.0.0.10)
  * @param nodePortRange where NodePorts come from (30000-32767, as Kubernetes)
  * @param clock         the time the server stamps on objects
+ * @param defaultNotReadyTolerationSeconds    tolerationSeconds of the {@code node.kubernetes.io/not-ready:NoExecute}
+ *                      toleration added to every pod without one (kube-apiserver's
+ *                      {@code --default-not-ready-toleration-seconds}, 300)
+ * @param defaultUnreachableTolerationSeconds the same for {@code node.kubernetes.io/unreachable:NoExecute}
+ *                      ({@code --default-unreachable-toleration-seconds}, 300)
  */
-public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock) {
+public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock,
+                              long defaultNotReadyTolerationSeconds, long defaultUnreachableTolerationSeconds) {
     public static final String DEFAULT_SERVICE_CIDR = "127.20.0.0/16";
     public static final String DEFAULT_NODE_PORT_RANGE = "30000-32767";
+    /** Kubernetes' default for both default tolerations: five minutes. */
+    public static final long DEFAULT_TOLERATION_SECONDS = 300;
 
     public ApiServerConfig {
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(clock, "clock");
         ServiceCidr.parse(serviceCidr); // fails early, saying what is wrong
         PortRange.parse(nodePortRange);
+        if (defaultNotReadyTolerationSeconds < 0) {
+            throw new IllegalArgumentException("default not-ready toleration seconds must not be negative, got " + defaultNotReadyTolerationSeconds);
+        }
+        if (defaultUnreachableTolerationSeconds < 0) {
+            throw new IllegalArgumentException("default unreachable toleration seconds must not be negative, got " + defaultUnreachableTolerationSeconds);
+        }
+    }
+
+    public ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock) {
+        this(bind, serviceCidr, nodePortRange, clock, DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS);
     }
 
     public static ApiServerConfig of(InetSocketAddress bind) {
@@ -34,11 +52,16 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
     }
 
     public ApiServerConfig withServiceCidr(String cidr) {
-        return new ApiServerConfig(bind, cidr, nodePortRange, clock);
+        return new ApiServerConfig(bind, cidr, nodePortRange, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds);
     }
 
     public ApiServerConfig withNodePortRange(String range) {
-        return new ApiServerConfig(bind, serviceCidr, range, clock);
+        return new ApiServerConfig(bind, serviceCidr, range, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds);
+    }
+
+    /** The tolerationSeconds of the default not-ready and unreachable tolerations (DefaultTolerationSeconds). */
+    public ApiServerConfig withDefaultTolerationSeconds(long notReady, long unreachable) {
+        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, notReady, unreachable);
     }
 
     AllocatorConfig allocator() {

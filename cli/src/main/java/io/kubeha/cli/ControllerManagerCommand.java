@@ -2,11 +2,13 @@ package io.kubeha.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeha.controllers.ControllerManager;
+import io.kubeha.controllers.nodelifecycle.NodeLifecycleOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +28,68 @@ final class ControllerManagerCommand implements Callable<Integer> {
     @Mixin
     LeaderElectionOptions election;
 
+    @Mixin
+    NodeLifecycleFlags nodeLifecycle;
+
+    /** kube-controller-manager's node lifecycle flags, with Kubernetes' current defaults. */
+    static final class NodeLifecycleFlags {
+        @Option(names = "--node-monitor-period", defaultValue = "5s",
+                description = "How often the node lifecycle controller checks every node's health (default: ${DEFAULT-VALUE}).")
+        String monitorPeriod;
+
+        @Option(names = "--node-monitor-grace-period", defaultValue = "50s",
+                description = "How long a node may go without a heartbeat (Lease or status) before it is marked Unknown and tainted "
+                        + "unreachable (default: ${DEFAULT-VALUE}, as Kubernetes since 1.32).")
+        String monitorGracePeriod;
+
+        @Option(names = "--node-startup-grace-period", defaultValue = "60s",
+                description = "The same for a node that never posted its status (default: ${DEFAULT-VALUE}).")
+        String startupGracePeriod;
+
+        @Option(names = "--node-eviction-rate", defaultValue = "0.1",
+                description = "Nodes per second of a zone newly tainted NoExecute (their pods evicted) while the zone is healthy "
+                        + "(default: ${DEFAULT-VALUE}).")
+        double evictionRate;
+
+        @Option(names = "--secondary-node-eviction-rate", defaultValue = "0.01",
+                description = "The same while the zone is partially disrupted; 0 in clusters of at most --large-cluster-size-threshold "
+                        + "nodes (default: ${DEFAULT-VALUE}).")
+        double secondaryEvictionRate;
+
+        @Option(names = "--large-cluster-size-threshold", defaultValue = "50",
+                description = "Zones of more nodes than this keep the secondary eviction rate (default: ${DEFAULT-VALUE}).")
+        int largeClusterSizeThreshold;
+
+        @Option(names = "--unhealthy-zone-threshold", defaultValue = "0.55",
+                description = "Share of not-Ready nodes (at least 3) from which a zone is partially disrupted (default: ${DEFAULT-VALUE}).")
+        double unhealthyZoneThreshold;
+
+        NodeLifecycleOptions options() {
+            Duration period = Args.duration("--node-monitor-period", monitorPeriod);
+            Duration grace = Args.duration("--node-monitor-grace-period", monitorGracePeriod);
+            Duration startup = Args.duration("--node-startup-grace-period", startupGracePeriod);
+            if (grace.compareTo(period) <= 0) {
+                throw new Main.UserError("--node-monitor-grace-period (" + monitorGracePeriod + ") must be greater than "
+                        + "--node-monitor-period (" + monitorPeriod + ")");
+            }
+            if (!(evictionRate >= 0) || !(secondaryEvictionRate >= 0)) {
+                throw new Main.UserError("--node-eviction-rate and --secondary-node-eviction-rate must not be negative");
+            }
+            if (largeClusterSizeThreshold < 0) {
+                throw new Main.UserError("--large-cluster-size-threshold must not be negative, got " + largeClusterSizeThreshold);
+            }
+            if (!(unhealthyZoneThreshold > 0 && unhealthyZoneThreshold <= 1)) {
+                throw new Main.UserError("--unhealthy-zone-threshold must be more than 0 and at most 1, got " + unhealthyZoneThreshold);
+            }
+            try {
+                return new NodeLifecycleOptions(period, grace, startup)
+                        .withEviction(evictionRate, secondaryEvictionRate, largeClusterSizeThreshold, unhealthyZoneThreshold);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserError(e.getMessage());
+            }
+        }
+    }
+
     static final class Known implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
@@ -33,11 +97,13 @@ final class ControllerManagerCommand implements Callable<Integer> {
         }
     }
 
-    static ControllerManager.Config config(LeaderElectionOptions election, List<String> controllers) {
+    static ControllerManager.Config config(LeaderElectionOptions election, List<String> controllers, NodeLifecycleFlags nodeLifecycle) {
         election.validate();
+        NodeLifecycleOptions nodeOptions = nodeLifecycle.options();
         try {
             ControllerManager.Config c = ControllerManager.Config.defaults()
-                    .withTimings(election.leaseDuration(), election.renewDeadline(), election.retryPeriod());
+                    .withTimings(election.leaseDuration(), election.renewDeadline(), election.retryPeriod())
+                    .withNodeLifecycle(nodeOptions);
             if (controllers != null && !controllers.isEmpty()) c = c.withControllers(Set.copyOf(new LinkedHashSet<>(controllers)));
             return c;
         } catch (IllegalArgumentException e) {
@@ -47,7 +113,7 @@ final class ControllerManagerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ControllerManager.Config config = config(election, controllers);
+        ControllerManager.Config config = config(election, controllers, nodeLifecycle);
         CountDownLatch stop = new CountDownLatch(1);
         try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
              ControllerManager cm = new ControllerManager(client, config).start()) {

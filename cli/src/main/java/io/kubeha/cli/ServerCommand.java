@@ -48,6 +48,19 @@ final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     LeaderElectionOptions election;
 
+    @picocli.CommandLine.Mixin
+    ControllerManagerCommand.NodeLifecycleFlags nodeLifecycle;
+
+    @Option(names = "--default-not-ready-toleration-seconds", defaultValue = "300",
+            description = "tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration given to every pod "
+                    + "without one (default: ${DEFAULT-VALUE}).")
+    long notReadyTolerationSeconds;
+
+    @Option(names = "--default-unreachable-toleration-seconds", defaultValue = "300",
+            description = "tolerationSeconds of the node.kubernetes.io/unreachable:NoExecute toleration given to every pod "
+                    + "without one (default: ${DEFAULT-VALUE}).")
+    long unreachableTolerationSeconds;
+
     @Option(names = "--compaction-interval", defaultValue = "5m",
             description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
     String compactionInterval;
@@ -60,11 +73,16 @@ final class ServerCommand implements Callable<Integer> {
                 throw new Main.UserError("--disable: unknown component '" + d + "'; it can be: controller-manager, scheduler");
             }
         }
-        io.kubeha.controllers.ControllerManager.Config cmConfig = ControllerManagerCommand.config(election, null);
+        io.kubeha.controllers.ControllerManager.Config cmConfig = ControllerManagerCommand.config(election, null, nodeLifecycle);
         io.kubeha.scheduler.SchedulerConfig schedulerConfig = SchedulerCommand.config(election);
+        if (notReadyTolerationSeconds < 0 || unreachableTolerationSeconds < 0) {
+            throw new Main.UserError((notReadyTolerationSeconds < 0 ? "--default-not-ready-toleration-seconds" : "--default-unreachable-toleration-seconds")
+                    + " must not be negative, got " + Math.min(notReadyTolerationSeconds, unreachableTolerationSeconds));
+        }
         ApiServerConfig config;
         try {
-            config = ApiServerConfig.of(address).withServiceCidr(serviceCidr).withNodePortRange(nodePortRange);
+            config = ApiServerConfig.of(address).withServiceCidr(serviceCidr).withNodePortRange(nodePortRange)
+                    .withDefaultTolerationSeconds(notReadyTolerationSeconds, unreachableTolerationSeconds);
         } catch (RuntimeException e) {
             throw new Main.UserError(e.getMessage());
         }

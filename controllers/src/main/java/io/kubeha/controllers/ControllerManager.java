@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.kubeha.client.Identity;
 import io.kubeha.client.StampedLeaseLock;
 import io.kubeha.controllers.namespace.NamespaceController;
+import io.kubeha.controllers.nodelifecycle.NodeLifecycleController;
+import io.kubeha.controllers.nodelifecycle.NodeLifecycleOptions;
+import io.kubeha.controllers.nodelifecycle.TaintEvictionController;
 import io.kubeha.controllers.replicaset.ReplicaSetController;
 import io.kubeha.controllers.serviceaccount.ServiceAccountController;
 import org.slf4j.Logger;
@@ -48,6 +51,9 @@ public final class ControllerManager implements AutoCloseable {
         m.put(io.kubeha.controllers.endpoints.EndpointsController.NAME, io.kubeha.controllers.endpoints.EndpointsController::new);
         m.put(io.kubeha.controllers.gc.GarbageCollector.NAME, io.kubeha.controllers.gc.GarbageCollector::new);
         m.put(io.kubeha.controllers.daemonset.DaemonSetController.NAME, io.kubeha.controllers.daemonset.DaemonSetController::new);
+        // with default options here; a term builds it with Config.nodeLifecycle() (see build)
+        m.put(NodeLifecycleController.NAME, NodeLifecycleController::new);
+        m.put(TaintEvictionController.NAME, TaintEvictionController::new);
         CONTROLLERS = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -57,10 +63,14 @@ public final class ControllerManager implements AutoCloseable {
      * @param identity    the Lease holder identity (defaults name host and process)
      * @param controllers names from {@link #CONTROLLERS}
      * @param workers     concurrent reconciles per controller
+     * @param nodeLifecycle the node lifecycle controller's periods (--node-monitor-period, --node-monitor-grace-period,
+     *                    --node-startup-grace-period)
      */
     public record Config(String leaseNamespace, String leaseName, String identity, Duration leaseDuration,
-                         Duration renewDeadline, Duration retryPeriod, Set<String> controllers, int workers) {
+                         Duration renewDeadline, Duration retryPeriod, Set<String> controllers, int workers,
+                         NodeLifecycleOptions nodeLifecycle) {
         public Config {
+            Objects.requireNonNull(nodeLifecycle, "nodeLifecycle");
             Objects.requireNonNull(leaseNamespace, "leaseNamespace");
             Objects.requireNonNull(leaseName, "leaseName");
             Objects.requireNonNull(identity, "identity");
@@ -90,23 +100,28 @@ public final class ControllerManager implements AutoCloseable {
         /** Kubernetes' defaults: kube-system/kube-controller-manager, 15s/10s/2s, every controller, 5 workers. */
         public static Config defaults() {
             return new Config("kube-system", "kube-controller-manager", defaultIdentity(), Duration.ofSeconds(15),
-                    Duration.ofSeconds(10), Duration.ofSeconds(2), CONTROLLERS.keySet(), 5);
+                    Duration.ofSeconds(10), Duration.ofSeconds(2), CONTROLLERS.keySet(), 5, NodeLifecycleOptions.defaults());
         }
 
         public Config withTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
-            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers);
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
         }
 
         public Config withIdentity(String identity) {
-            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers);
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
         }
 
         public Config withControllers(Set<String> controllers) {
-            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers);
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
         }
 
         public Config withLease(String namespace, String name) {
-            return new Config(namespace, name, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers);
+            return new Config(namespace, name, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
+        }
+
+        /** The node lifecycle controller's periods. */
+        public Config withNodeLifecycle(NodeLifecycleOptions options) {
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, options);
         }
     }
 
@@ -132,7 +147,7 @@ public final class ControllerManager implements AutoCloseable {
                 if (!config.controllers().contains(name)) {
                     continue;
                 }
-                Controller c = CONTROLLERS.get(name).apply(ctx);
+                Controller c = build(name, ctx);
                 synchronized (this) {
                     if (!active) {
                         return;
@@ -161,6 +176,14 @@ public final class ControllerManager implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A controller for one term; those with options in the Config get them here. */
+    private Controller build(String name, ControllerContext ctx) {
+        if (name.equals(NodeLifecycleController.NAME)) {
+            return new NodeLifecycleController(ctx, config.nodeLifecycle());
+        }
+        return CONTROLLERS.get(name).apply(ctx);
     }
 
     private final KubernetesClient client;

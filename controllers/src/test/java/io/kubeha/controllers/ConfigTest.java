@@ -18,7 +18,11 @@ class ConfigTest {
         assertThat(c.renewDeadline()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.retryPeriod()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.controllers()).containsExactlyInAnyOrderElementsOf(ControllerManager.CONTROLLERS.keySet())
-                .contains("replicaset", "deployment", "namespace", "serviceaccount", "endpoints", "garbagecollector", "daemonset");
+                .contains("replicaset", "deployment", "namespace", "serviceaccount", "endpoints", "garbagecollector", "daemonset", "nodelifecycle", "tainteviction");
+        assertThat(c.nodeLifecycle()).isEqualTo(io.kubeha.controllers.nodelifecycle.NodeLifecycleOptions.defaults());
+        var shorter = new io.kubeha.controllers.nodelifecycle.NodeLifecycleOptions(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(3));
+        assertThat(c.withNodeLifecycle(shorter).nodeLifecycle()).isEqualTo(shorter);
+        assertThat(c.withNodeLifecycle(shorter).withIdentity("x").nodeLifecycle()).isEqualTo(shorter);
         assertThat(c.identity()).contains("_" + ProcessHandle.current().pid() + "_");
         assertThat(ControllerManager.defaultIdentity()).isNotEqualTo(ControllerManager.defaultIdentity());
     }
@@ -34,5 +38,6 @@ class ConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retryPeriod");
         assertThatThrownBy(() -> c.withControllers(Set.of("nope"))).hasMessageContaining("unknown controller nope");
         assertThatThrownBy(() -> c.withIdentity(" ")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> c.withNodeLifecycle(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("nodeLifecycle");
     }
 }

@@ -1,6 +1,7 @@
 package io.kubeha.apiserver.http;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.kubeha.apiserver.alloc.Allocation;
 import io.kubeha.apiserver.alloc.ServiceAllocator;
@@ -27,7 +28,8 @@ import java.util.Set;
  * per-type strategies and admission: the object is decoded into its fabric8 type (a field of the wrong type is
  * a 400), defaulted and validated by {@link Rules} (422 with a cause per field), unknown fields are refused or
  * reported as fieldValidation asks, metadata.generation follows spec changes, namespaces must exist, Services get
- * their ClusterIP and NodePorts from the {@link ServiceAllocator}, and a pod's deletion waits its grace period.
+ * their ClusterIP and NodePorts from the {@link ServiceAllocator}, pods get the default not-ready/unreachable
+ * tolerations ({@link DefaultTolerationSeconds}), and a pod's deletion waits its grace period.
  */
 class Admission {
     /** Kinds whose spec changes bump metadata.generation (the others leave it unset, as kube-apiserver does). */
@@ -37,11 +39,14 @@ class Admission {
     private final ObjectStorage namespaces;
     private final WatchCache namespaceCache;
     private final ServiceAllocator services;
+    private final DefaultTolerationSeconds defaultTolerations;
 
-    Admission(ObjectStorage namespaces, WatchCache namespaceCache, ServiceAllocator services) {
+    Admission(ObjectStorage namespaces, WatchCache namespaceCache, ServiceAllocator services,
+              DefaultTolerationSeconds defaultTolerations) {
         this.namespaces = namespaces;
         this.namespaceCache = namespaceCache;
         this.services = services;
+        this.defaultTolerations = defaultTolerations;
     }
 
     /**
@@ -137,6 +142,8 @@ class Admission {
         unknownFields(type, typed, req);
         TypeRules<HasMetadata> rules = rules(type);
         rules.applyDefaults(typed);
+        // mutating admission (DefaultTolerationSeconds) runs before validation, as in kube-apiserver
+        if (typed instanceof Pod pod) defaultTolerations.apply(pod);
         rules.prepareForCreate(typed);
         Pending pending = Pending.NONE;
         if (typed instanceof Service svc) pending = Pending.of(services.allocateCreate(svc, dryRun));
@@ -161,6 +168,8 @@ class Admission {
         unknownFields(type, typed, req);
         TypeRules<HasMetadata> rules = rules(type);
         rules.applyDefaults(typed);
+        // on update too, as kube's plugin: a whole-pod PUT without them keeps them instead of failing validation
+        if (typed instanceof Pod pod) defaultTolerations.apply(pod);
         rules.prepareForUpdate(typed, before);
         Pending pending = Pending.NONE;
         if (typed instanceof Service svc) pending = Pending.of(services.allocateUpdate((Service) before, svc, dryRun));

@@ -40,7 +40,12 @@ public final class Handlers {
     private final InetSocketAddress address;
     private final OpenApi openApi;
 
-    public Handlers(Resources resources, Store store, Clock clock, ServiceAllocator allocator, InetSocketAddress address) {
+    /**
+     * @param notReadyTolerationSeconds    tolerationSeconds of the not-ready toleration every pod gets (DefaultTolerationSeconds)
+     * @param unreachableTolerationSeconds tolerationSeconds of the unreachable toleration every pod gets
+     */
+    public Handlers(Resources resources, Store store, Clock clock, ServiceAllocator allocator, InetSocketAddress address,
+                    long notReadyTolerationSeconds, long unreachableTolerationSeconds) {
         this.clock = clock;
         this.allocator = allocator;
         this.address = address;
@@ -52,7 +57,8 @@ public final class Handlers {
             caches.add(cache);
             cacheOf.put(t, cache);
         }
-        Admission admission = new Admission(new ObjectStorage(store, nsType), cacheOf.get(nsType), allocator);
+        Admission admission = new Admission(new ObjectStorage(store, nsType), cacheOf.get(nsType), allocator,
+                new DefaultTolerationSeconds(notReadyTolerationSeconds, unreachableTolerationSeconds));
         for (ResourceType t : resources.all()) {
             byType.put(t, new ResourceHandler(t, new ObjectStorage(store, t), cacheOf.get(t), admission, clock));
         }
