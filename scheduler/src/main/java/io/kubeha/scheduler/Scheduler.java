@@ -136,7 +136,14 @@ public final class Scheduler implements AutoCloseable {
         leading.set(false);
         queue.close();
         binder.shutdownNow();
-        recorder.shutdownNow(); // events not yet written are dropped: the caller is about to close the client
+        // the Scheduled events of pods already bound are written (briefly bounded): the binding happened, so should its event
+        recorder.shutdown();
+        try {
+            if (!recorder.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) recorder.shutdownNow();
+        } catch (InterruptedException ie) {
+            recorder.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         CompletableFuture<?> e = election;
         if (e != null) e.cancel(true); // releases the lease (releaseOnCancel) so a standby need not wait it out
         if (electionThread != null) {
