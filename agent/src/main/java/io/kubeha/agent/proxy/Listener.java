@@ -38,6 +38,21 @@ abstract sealed class Listener permits TcpListener, UdpListener {
      */
     abstract void close(boolean cutOpen);
 
+    /**
+     * Waits (briefly) for the thread blocked on the listening socket to end. A socket closed while a virtual thread
+     * waits on it is only released by that thread when it wakes up: until then the kernel still queues connections
+     * on it (with SO_REUSEPORT, connections another agent would have taken), which are reset. Waiting makes close()
+     * mean "no longer listening".
+     */
+    static void awaitEnd(Thread t) {
+        if (t == null || t == Thread.currentThread()) return;
+        try {
+            t.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Open TCP connections or UDP sessions, for tests and logs. */
     abstract int open();
 }

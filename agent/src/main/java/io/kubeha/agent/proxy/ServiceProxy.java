@@ -193,10 +193,22 @@ public final class ServiceProxy implements AutoCloseable {
             } catch (IOException | RuntimeException ex) {
                 failed = true;
                 logs.warn("bind " + e.getKey(), LogOnce.cause(ex), "service proxy: cannot listen on " + e.getKey() + " for "
-                        + e.getValue().service() + ": " + LogOnce.cause(ex) + "; retrying every " + config.bindRetry().toSeconds() + "s");
+                        + e.getValue().service() + ": " + LogOnce.cause(ex) + hint(e.getKey(), ex) + "; retrying every "
+                        + config.bindRetry().toMillis() + "ms");
             }
         }
         if (failed) retryLater();
+    }
+
+    /** What to do about a bind error a user can fix. */
+    private static String hint(ListenerKey key, Exception e) {
+        String cause = LogOnce.cause(e);
+        if (key.port() < 1024 && cause.contains("Permission denied")) {
+            return " (ports below 1024 need root, CAP_NET_BIND_SERVICE, or sysctl net.ipv4.ip_unprivileged_port_start=0)";
+        }
+        if (cause.contains("Cannot assign requested address")) return " (the address is not one of this machine's)";
+        if (cause.contains("in use")) return " (another process holds it)";
+        return "";
     }
 
     private void retryLater() {

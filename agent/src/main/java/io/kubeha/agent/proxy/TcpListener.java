@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TcpListener extends Listener {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
+    private volatile Thread acceptor;
     private volatile boolean closed;
     private volatile boolean cutting;
 
@@ -42,7 +43,7 @@ final class TcpListener extends Listener {
             throw e;
         }
         server = s;
-        Thread.ofVirtual().name("proxy-accept-" + key).start(this::acceptLoop);
+        acceptor = Thread.ofVirtual().name("proxy-accept-" + key).start(this::acceptLoop);
     }
 
     private void acceptLoop() {
@@ -176,6 +177,7 @@ final class TcpListener extends Listener {
                 // the socket is released either way
             }
         }
+        awaitEnd(acceptor);
         if (cutOpen) List.copyOf(connections).forEach(Connection::close);
     }
 

@@ -24,6 +24,7 @@ final class UdpListener extends Listener {
     private static final int MAX_DATAGRAM = 65_535;
     private final Map<SocketAddress, Session> sessions = new ConcurrentHashMap<>();
     private volatile DatagramSocket socket;
+    private volatile Thread receiver;
     private volatile boolean closed;
 
     UdpListener(ListenerKey key, Route route, ServiceProxy.Config config, LogOnce logs) {
@@ -42,7 +43,7 @@ final class UdpListener extends Listener {
             throw e;
         }
         socket = s;
-        Thread.ofVirtual().name("proxy-udp-" + key).start(this::receiveLoop);
+        receiver = Thread.ofVirtual().name("proxy-udp-" + key).start(this::receiveLoop);
     }
 
     private void receiveLoop() {
@@ -165,6 +166,7 @@ final class UdpListener extends Listener {
         closed = true;
         DatagramSocket s = socket;
         if (s != null) s.close();
+        awaitEnd(receiver);
         // a UDP session cannot outlive its listening socket: answers are sent from it
         List.copyOf(sessions.values()).forEach(Session::close);
     }

@@ -21,12 +21,15 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
 import static io.kubeha.agent.proxy.Endpoints.askOnce;
@@ -170,9 +173,50 @@ class ServiceProxyTest {
 
         var service = new InetSocketAddress(clusterIp, port);
         for (int i = 0; i < 10; i++) assertThat(askOnce(service)).isEqualTo("a");
+        // half-close travels both ways: the client ends its side, the endpoint answers and ends, the client reads to the end
+        try (Socket s = new Socket()) {
+            s.connect(service, 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("bye\n".getBytes(StandardCharsets.UTF_8));
+            s.shutdownOutput();
+            assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("a bye\n");
+        }
+
         first.close();
         assertThat(first.listening()).isEmpty();
         for (int i = 0; i < 10; i++) assertThat(askOnce(service)).isEqualTo("a");
+    }
+
+    @Test
+    void aNodePortHeldByAnotherProcessIsTakenOnceFree() throws Exception {
+        int podPort = freePort(POD_A);
+        closeLater(new LineServer("a", new InetSocketAddress(POD_A, podPort)));
+        ServerSocket blocker = null;
+        for (int p = 30000 + new Random().nextInt(2000); blocker == null; p++) {
+            ServerSocket s = new ServerSocket();
+            try {
+                s.bind(new InetSocketAddress(NODE_IP, p));
+                blocker = closeLater(s);
+            } catch (IOException e) {
+                s.close();
+            }
+        }
+        int nodePort = blocker.getLocalPort();
+        ServicePort sp = port("http", "TCP", 80);
+        sp.setNodePort(nodePort);
+        Service svc = service("held", "NodePort", null, sp);
+        apply(slice("held", "held-a", POD_A, true, "TCP", Map.of("http", podPort)));
+        ServiceProxy proxy = proxy("node1", NODE_IP);
+        String clusterKey = svc.getSpec().getClusterIP() + ":80/TCP";
+        String nodeKey = NODE_IP + ":" + nodePort + "/TCP";
+        // the proxy runs on (its ClusterIP listener is up) without the node port
+        await().atMost(WAIT).until(() -> proxy.listening().contains(clusterKey));
+        assertThat(proxy.listening()).doesNotContain(nodeKey);
+
+        blocker.close();
+        var node = new InetSocketAddress(NODE_IP, nodePort);
+        await().atMost(WAIT).ignoreExceptions().until(() -> "a".equals(askOnce(node)));
+        assertThat(proxy.listening()).contains(nodeKey);
     }
 
     @Test
