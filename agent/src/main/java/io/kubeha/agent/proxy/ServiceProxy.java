@@ -10,7 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -252,9 +251,5 @@ public final class ServiceProxy implements AutoCloseable {
         Map<String, String> labels = s.getMetadata().getLabels();
         String svc = labels == null ? null : labels.get(Routes.SERVICE_NAME_LABEL);
         return svc == null ? List.of() : List.of(s.getMetadata().getNamespace() + "/" + svc);
-    }
-
-    static InetSocketAddress address(ListenerKey key) {
-        return new InetSocketAddress(key.ip(), key.port());
     }
 }

@@ -138,7 +138,7 @@ class ServiceProxyTest {
 
         // a comes back; a connection is held open to b; then b is marked not ready
         closeLater(new LineServer("a", new InetSocketAddress(POD_A, podPort)));
-        await().atMost(WAIT).until(() -> askOnce(nodePort).equals("a"));
+        await().atMost(WAIT).until(() -> "a".equals(askOnce(nodePort)));
         Client held = null;
         for (int i = 0; i < 4 && held == null; i++) {
             Client c = closeLater(new Client(nodePort));
@@ -220,13 +220,15 @@ class ServiceProxyTest {
     }
 
     @Test
-    void udpThroughClusterIp() throws Exception {
+    void udpThroughClusterIpWithSessionsThatMoveWhenTheirEndpointIsNoLongerReady() throws Exception {
         String clusterIp = "127.20.213.11";
         int port = freePort(clusterIp);
-        int podPort = freePort(POD_A);
+        int podPort = freePort(POD_A, POD_B);
         closeLater(new UdpEcho("dns-a", new InetSocketAddress(POD_A, podPort)));
+        closeLater(new UdpEcho("dns-b", new InetSocketAddress(POD_B, podPort)));
         service("dns", "ClusterIP", clusterIp, port("dns", "UDP", port));
         apply(slice("dns", "dns-a", POD_A, true, "UDP", Map.of("dns", podPort)));
+        apply(slice("dns", "dns-b", POD_B, true, "UDP", Map.of("dns", podPort)));
         proxy("node1", NODE_IP);
 
         try (DatagramSocket c = new DatagramSocket()) {
@@ -234,9 +236,17 @@ class ServiceProxyTest {
             var service = new InetSocketAddress(clusterIp, port);
             // the listener appears once the proxy has synced: ask until answered
             String answer = await().atMost(WAIT).ignoreExceptions().until(() -> exchange(c, service, "query 1"), a -> a != null);
-            assertThat(answer).isEqualTo("dns-a query 1");
+            String first = answer.split(" ")[0];
+            assertThat(answer).isEqualTo(first + " query 1");
             c.setSoTimeout(5000);
-            for (int i = 2; i <= 5; i++) assertThat(exchange(c, service, "query " + i)).isEqualTo("dns-a query " + i);
+            // one client, one session: the same endpoint answers every datagram
+            for (int i = 2; i <= 5; i++) assertThat(exchange(c, service, "query " + i)).isEqualTo(first + " query " + i);
+
+            // its endpoint stops being ready: the client's next datagrams go to the other one
+            String other = first.equals("dns-a") ? "dns-b" : "dns-a";
+            apply(slice("dns", first, first.equals("dns-a") ? POD_A : POD_B, false, "UDP", Map.of("dns", podPort)));
+            await().atMost(WAIT).until(() -> exchange(c, service, "again").equals(other + " again"));
+            for (int i = 0; i < 3; i++) assertThat(exchange(c, service, "more")).isEqualTo(other + " more");
         }
     }
 
