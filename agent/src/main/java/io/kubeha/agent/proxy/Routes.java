@@ -24,12 +24,13 @@ import java.util.function.Function;
  * <ul>
  *   <li>headless ({@code clusterIP: None}) and ExternalName services get nothing; SCTP ports are not proxied;</li>
  *   <li>every service port is served on each IPv4 ClusterIP (when ClusterIPs are proxied) and, for NodePort and
- *       LoadBalancer services, on the node IP at its nodePort;</li>
+ *       LoadBalancer services, on the node IP at its nodePort, and on the service's externalIPs and load balancer
+ *       ingress IPs;</li>
  *   <li>a slice port serves a service port when name and protocol match; an endpoint takes new connections when
  *       {@code ready} (unset means ready); when no endpoint is ready, serving endpoints that are terminating do
  *       (kube-proxy's fallback, so that a rolling update's last old pods keep answering);</li>
- *   <li>{@code internalTrafficPolicy: Local} (ClusterIP) and {@code externalTrafficPolicy: Local} (node ports)
- *       keep only the endpoints on this node;</li>
+ *   <li>{@code internalTrafficPolicy: Local} (ClusterIP) and {@code externalTrafficPolicy: Local} (node ports,
+ *       external and load balancer IPs) keep only the endpoints on this node;</li>
  *   <li>{@code sessionAffinity: ClientIP} with its timeout (default 10800 seconds).</li>
  * </ul>
  */
@@ -54,6 +55,7 @@ final class Routes {
             String key = svc.getMetadata().getNamespace() + "/" + svc.getMetadata().getName();
             List<String> ips = clusterIps ? clusterIps(spec) : List.of();
             boolean nodePorts = "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
+            List<String> externalIps = ips.isEmpty() ? List.of() : externalIps(svc);
             if (ips.isEmpty() && !nodePorts) continue;
             List<EndpointSlice> slices = slicesOf.apply(key);
             Duration affinity = affinity(spec);
@@ -67,9 +69,12 @@ final class Routes {
                 for (String ip : ips) {
                     out.put(new ListenerKey(ip, sp.getPort(), protocol, true), new Route(name, usable(internal), affinity));
                 }
+                List<Candidate> external = "Local".equals(spec.getExternalTrafficPolicy()) ? local(all, nodeName) : all;
+                for (String ip : externalIps) {
+                    out.putIfAbsent(new ListenerKey(ip, sp.getPort(), protocol, true), new Route(name, usable(external), affinity));
+                }
                 Integer np = sp.getNodePort();
                 if (nodePorts && np != null && np > 0) {
-                    List<Candidate> external = "Local".equals(spec.getExternalTrafficPolicy()) ? local(all, nodeName) : all;
                     out.put(new ListenerKey(nodeIp, np, protocol, false), new Route(name, usable(external), affinity));
                 }
             }
@@ -82,6 +87,27 @@ final class Routes {
         if (spec.getClusterIPs() != null) ips.addAll(spec.getClusterIPs());
         if (spec.getClusterIP() != null) ips.add(spec.getClusterIP());
         // IPv4 only: the proxy binds these addresses; "None" (headless) and "" (not yet allocated) are no address
+        return ipv4(ips);
+    }
+
+    /**
+     * spec.externalIPs and, for LoadBalancer services, status.loadBalancer.ingress IPs (unless their ipMode is
+     * Proxy: then the load balancer delivers to node ports itself), IPv4 only. Like ClusterIPs they are shared by
+     * the agents of a machine.
+     */
+    private static List<String> externalIps(Service svc) {
+        Set<String> ips = new LinkedHashSet<>();
+        if (svc.getSpec().getExternalIPs() != null) ips.addAll(svc.getSpec().getExternalIPs());
+        if ("LoadBalancer".equals(svc.getSpec().getType()) && svc.getStatus() != null && svc.getStatus().getLoadBalancer() != null
+                && svc.getStatus().getLoadBalancer().getIngress() != null) {
+            for (var ingress : svc.getStatus().getLoadBalancer().getIngress()) {
+                if (ingress.getIp() != null && !"Proxy".equals(ingress.getIpMode())) ips.add(ingress.getIp());
+            }
+        }
+        return ipv4(ips);
+    }
+
+    private static List<String> ipv4(Set<String> ips) {
         return ips.stream().filter(ip -> ip != null && ip.matches("\\d{1,3}(\\.\\d{1,3}){3}")).toList();
     }
 

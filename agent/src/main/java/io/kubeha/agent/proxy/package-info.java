@@ -2,7 +2,8 @@
  * The service proxy of the node agent, kube-proxy's role, in user space: {@link io.kubeha.agent.proxy.ServiceProxy}.
  * <p>
  * <b>What it serves.</b> For every Service, each port on each ClusterIP and, for NodePort and LoadBalancer services,
- * on the agent's node IP at the port's nodePort, TCP and UDP. New connections go round robin to the endpoints of the
+ * on the agent's node IP at the port's nodePort, and on the service's externalIPs and load balancer ingress IPs (shared
+ * as ClusterIPs are), TCP and UDP. New connections go round robin to the endpoints of the
  * service's EndpointSlices that are ready (or, when none is, to serving endpoints that are terminating), honouring
  * ClientIP session affinity and the Local traffic policies; a connect that fails or times out moves on to another
  * endpoint (three at most). Connections already open keep their endpoint until they end, whatever happens to it in

@@ -103,6 +103,21 @@ class RoutesTest {
     }
 
     @Test
+    void externalAndLoadBalancerIpsAreServedWithTheExternalTrafficPolicy() {
+        Service lb = svc("web", "LoadBalancer").editSpec().withExternalIPs("127.30.0.1").withExternalTrafficPolicy("Local").endSpec()
+                .withNewStatus().withNewLoadBalancer().addNewIngress().withIp("127.30.0.2").endIngress()
+                .addNewIngress().withIp("127.30.0.3").withIpMode("Proxy").endIngress().endLoadBalancer().endStatus().build();
+        var routes = compute(List.of(lb), List.of(slice("web", "IPv4", Map.of("http", 8080),
+                new Ep("127.64.1.2", "node1", true, true, false), new Ep("127.64.2.2", "node2", true, true, false))), true);
+        var external = new ListenerKey("127.30.0.1", 80, "TCP", true);
+        var ingress = new ListenerKey("127.30.0.2", 80, "TCP", true);
+        assertThat(backends(routes, external)).containsExactly("127.64.1.2:8080");
+        assertThat(backends(routes, ingress)).containsExactly("127.64.1.2:8080");
+        assertThat(routes.keySet()).noneMatch(k -> k.ip().equals("127.30.0.3"));
+        assertThat(backends(routes, CLUSTER_HTTP)).containsExactly("127.64.1.2:8080", "127.64.2.2:8080");
+    }
+
+    @Test
     void headlessAndExternalNameServicesAreNotProxied() {
         Service headless = svc("h", "ClusterIP").editSpec().withClusterIP("None").withClusterIPs("None").endSpec().build();
         Service external = svc("e", "ExternalName").editSpec().withExternalName("example.com").endSpec().build();
