@@ -53,6 +53,12 @@ abstract sealed class Listener permits TcpListener, UdpListener {
         }
     }
 
-    /** Open TCP connections or UDP sessions, for tests and logs. */
-    abstract int open();
+    /** A short pause after an unexpected socket error, so that a lasting one does not make the loop spin. */
+    static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -53,8 +53,9 @@ final class TcpListener extends Listener {
             try {
                 client = s.accept();
             } catch (IOException e) {
-                if (!closed) logs.warn("accept " + key, LogOnce.cause(e), "proxy " + key + ": accept failed: " + LogOnce.cause(e));
-                if (s.isClosed()) return;
+                if (closed || s.isClosed()) return;
+                logs.warn("accept " + key, LogOnce.cause(e), "proxy " + key + ": accept failed: " + LogOnce.cause(e));
+                Listener.pause(); // out of file descriptors, say: do not spin
                 continue;
             }
             Thread.ofVirtual().name("proxy-conn-" + key).start(() -> forward(client));
@@ -179,10 +180,5 @@ final class TcpListener extends Listener {
         }
         awaitEnd(acceptor);
         if (cutOpen) List.copyOf(connections).forEach(Connection::close);
-    }
-
-    @Override
-    int open() {
-        return connections.size();
     }
 }

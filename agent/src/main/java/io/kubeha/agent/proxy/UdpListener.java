@@ -57,6 +57,7 @@ final class UdpListener extends Listener {
             } catch (IOException e) {
                 if (s.isClosed()) return;
                 logs.warn("receive " + key, LogOnce.cause(e), "proxy " + key + ": receive failed: " + LogOnce.cause(e));
+                Listener.pause();
                 continue;
             }
             SocketAddress client = p.getSocketAddress();
@@ -169,10 +170,5 @@ final class UdpListener extends Listener {
         awaitEnd(receiver);
         // a UDP session cannot outlive its listening socket: answers are sent from it
         List.copyOf(sessions.values()).forEach(Session::close);
-    }
-
-    @Override
-    int open() {
-        return sessions.size();
     }
 }
