@@ -17,6 +17,9 @@
  * the address, and when an agent stops or dies the others keep serving it. Consequences:
  * <ul>
  *   <li>all agents of a machine must run as the same user (SO_REUSEPORT groups sockets of one user only);</li>
+ *   <li>when an agent dies, connections the kernel had already queued on its socket (accepted by the kernel, not
+ *       yet by the agent) are reset; every later one goes to the agents left. An agent that stops cleanly closes its
+ *       listeners first and waits until they are released;</li>
  *   <li>two clusters on one machine must use different service CIDRs, or they would share each other's ClusterIPs;</li>
  *   <li>service ports below 1024 (DNS on 53, the API on 443) need root, CAP_NET_BIND_SERVICE, or
  *       {@code sysctl net.ipv4.ip_unprivileged_port_start=0}; without them the listener is reported and retried;</li>
