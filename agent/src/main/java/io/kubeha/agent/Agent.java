@@ -12,6 +12,7 @@ import io.kubeha.agent.node.NodeReporter;
 import io.kubeha.agent.pod.PodContext;
 import io.kubeha.agent.pod.PodIps;
 import io.kubeha.agent.pod.PodManager;
+import io.kubeha.agent.proxy.ServiceProxy;
 import io.kubeha.agent.runtime.ContainerRuntime;
 import io.kubeha.agent.runtime.ProcessRuntime;
 import io.kubeha.agent.runtime.SimulatedRuntime;
@@ -33,7 +34,8 @@ import java.util.Objects;
 
 /**
  * The node agent, the kubelet's role: registers its Node and keeps its Lease, runs the pods bound to it through a
- * container runtime, and serves their logs. A plain API client (fabric8), as every component but the API server.
+ * container runtime, and serves their logs; and kube-proxy's role: its {@link ServiceProxy} forwards the node ports
+ * and ClusterIPs of every Service to the service's ready endpoints. A plain API client (fabric8), as every component but the API server.
  * Stopping the agent leaves the pods' processes running: the next agent on this data folder takes them back.
  */
 public final class Agent implements AutoCloseable {
@@ -126,6 +128,7 @@ public final class Agent implements AutoCloseable {
     private NodeReporter reporter;
     private PodManager pods;
     private AgentHttpServer http;
+    private ServiceProxy proxy;
 
     public Agent(KubernetesClient client, Config config) {
         this.client = client;
@@ -149,6 +152,7 @@ public final class Agent implements AutoCloseable {
                 new PodIps(config.podCidr(), data.resolve("pod-ips")), data.resolve("pods"), data.resolve("logs"), Clock.systemUTC(),
                 config.initialBackoff(), config.maxBackoff(), java, config.jvmOptions(), this::event, config.clusterDns(), config.clusterDomain());
         pods = new PodManager(ctx).start();
+        proxy = new ServiceProxy(client, ServiceProxy.Config.defaults(config.nodeName(), config.nodeIp())).start();
         LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}", config.nodeName(), config.nodeIp(), runtime.name(),
                 config.podCidr());
         return this;
@@ -181,6 +185,7 @@ public final class Agent implements AutoCloseable {
     /** Stops the agent; the pods' processes keep running for the next agent on this data folder. */
     @Override
     public void close() {
+        if (proxy != null) proxy.close();
         if (pods != null) pods.close();
         if (reporter != null) reporter.close();
         if (http != null) http.close();
