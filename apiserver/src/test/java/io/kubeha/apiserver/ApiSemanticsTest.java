@@ -72,6 +72,20 @@ class ApiSemanticsTest {
     }
 
     @Test
+    void theKubernetesServiceHasThisServerAsItsEndpointAndEndpointSlice() throws Exception {
+        String port = Integer.toString(URI.create(api.url).getPort());
+        JsonNode svc = call("GET", "/api/v1/namespaces/default/services/kubernetes", null).body();
+        assertThat(svc.path("spec").path("ports").get(0).path("port").asInt()).isEqualTo(443);
+        JsonNode ep = call("GET", "/api/v1/namespaces/default/endpoints/kubernetes", null).body();
+        assertThat(ep.path("subsets").get(0).path("addresses").get(0).path("ip").asString()).isEqualTo("127.0.0.1");
+        JsonNode slice = call("GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes", null).body();
+        assertThat(slice.path("metadata").path("labels").path("kubernetes.io/service-name").asString()).isEqualTo("kubernetes");
+        assertThat(slice.path("endpoints").get(0).path("addresses").get(0).asString()).isEqualTo("127.0.0.1");
+        assertThat(slice.path("endpoints").get(0).path("conditions").path("ready").asBoolean()).isTrue();
+        assertThat(slice.path("ports").get(0).path("port").asInt()).isEqualTo(Integer.parseInt(port));
+    }
+
+    @Test
     void everyErrorIsAStatusWithCodeReasonAndMessage() throws Exception {
         String ns = namespace();
         Answer malformed = call("POST", "/api/v1/namespaces/" + ns + "/configmaps", "{not json");

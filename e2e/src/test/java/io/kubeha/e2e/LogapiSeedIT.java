@@ -53,7 +53,9 @@ class LogapiSeedIT {
     void theSeedsApplicationTest() throws Exception {
         assertThat(IMAGES.resolve("logapi-1.0.jar")).as("logapi's images are built before the e2e tests").exists();
         System.out.println("logs in " + dir);
-        try (ProcessCluster c = ProcessCluster.start(dir)) {
+        // a node is NotReady 8 s after its agent stopped renewing, and its pods tolerate that for 5 s
+        try (ProcessCluster c = ProcessCluster.start(dir, "--node-monitor-period", "1s", "--node-monitor-grace-period", "8s",
+                "--default-not-ready-toleration-seconds", "5", "--default-unreachable-toleration-seconds", "5")) {
             agent(c, "master1", MASTER1, "127.64.91.0/24", "master");
             agent(c, "node1", NODE1, "127.64.96.0/24", "node");
             ChildJvm node2 = agent(c, "node2", NODE2, "127.64.97.0/24", "node");

@@ -74,7 +74,11 @@ public final class Handlers {
     }
 
     private ResourceHandler handler(String resource) {
-        return byType.keySet().stream().filter(t -> t.group().isEmpty() && t.resource().equals(resource)).map(byType::get)
+        return handler("", resource);
+    }
+
+    private ResourceHandler handler(String group, String resource) {
+        return byType.keySet().stream().filter(t -> t.group().equals(group) && t.resource().equals(resource)).map(byType::get)
                 .findFirst().orElseThrow();
     }
 
@@ -155,6 +159,43 @@ public final class Handlers {
                     .addNewPort().withName("https").withPort(port).withProtocol("TCP").endPort().build());
             e.setSubsets(subsets);
             ObjectNode next = (ObjectNode) Json.tree(e);
+            return next;
+        });
+        kubernetesEndpointSlice(ip, port);
+    }
+
+    /**
+     * The kubernetes Service's EndpointSlice, which kube-apiserver keeps beside its Endpoints (service proxies read
+     * slices): this server's address among the ready endpoints, port https.
+     */
+    private void kubernetesEndpointSlice(String ip, int port) {
+        ResourceHandler slices = handler("discovery.k8s.io", "endpointslices");
+        if (slices.storage().find("default", "kubernetes").isEmpty()) {
+            ObjectNode slice = Json.object();
+            slice.put("apiVersion", "discovery.k8s.io/v1");
+            slice.put("kind", "EndpointSlice");
+            ObjectNode meta = slice.putObject("metadata");
+            meta.put("name", "kubernetes");
+            meta.put("namespace", "default");
+            meta.put("uid", UUID.randomUUID().toString());
+            meta.put("creationTimestamp", now());
+            meta.put("generation", 1);
+            meta.putObject("labels").put("kubernetes.io/service-name", "kubernetes");
+            slice.put("addressType", "IPv4");
+            slice.putArray("endpoints");
+            slice.putArray("ports").addObject().put("name", "https").put("port", port).put("protocol", "TCP");
+            createIfMissing(slices, "default", "kubernetes", slice);
+        }
+        slices.storage().update("default", "kubernetes", 0, old -> {
+            for (var ep : old.path("endpoints")) {
+                for (var a : ep.path("addresses")) {
+                    if (a.asString("").equals(ip)) return null;
+                }
+            }
+            ObjectNode next = old.deepCopy();
+            ObjectNode ep = next.withArray("endpoints").addObject();
+            ep.putArray("addresses").add(ip);
+            ep.putObject("conditions").put("ready", true).put("serving", true).put("terminating", false);
             return next;
         });
     }
