@@ -143,6 +143,13 @@ class LogapiSeedIT {
             String somePod = live(c).getFirst().getMetadata().getName();
             Http.get(NODE1, 31070, "/api/log/greeting");
             assertThat(c.kubectl.run("logs", somePod).orFail().out()).isNotEmpty();
+            // and logapi's own cluster log API, served by a pod that reads through the kubernetes service
+            Http.Response podLog = Http.get(NODE1, 31070, "/api/log/pods/default/" + somePod + "?tailLines=2");
+            assertThat(podLog.status()).as(podLog.body()).isEqualTo(200);
+            assertThat(podLog.body()).contains("\"pod\":\"" + somePod + "\"", "\"lines\":[");
+            Http.Response events = Http.get(NODE2, 31070, "/api/log/events?namespace=default");
+            assertThat(events.status()).as(events.body()).isEqualTo(200);
+            assertThat(events.body()).contains("ScalingReplicaSet");
 
             // the cluster DNS, on the master, answers a pod's lookups of service names
             c.kubectl.run(DNS_YAML, WAIT, "apply", "-f", "-").orFail();

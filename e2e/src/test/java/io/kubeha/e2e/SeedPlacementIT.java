@@ -23,6 +23,7 @@ import static org.awaitility.Awaitility.await;
  * replicas spread one per master), logapi on the workers scaled 6 -> 12 -> 3 with both workers used, and a pod
  * that fits nowhere left Pending with kube-scheduler's explanation.
  */
+@org.junit.jupiter.api.Tag("scenario")
 class SeedPlacementIT {
     static final String ROLE = "kubeadm.alpha.kubernetes.io/role";
     static final Duration WAIT = Duration.ofSeconds(60);

@@ -105,10 +105,9 @@ class ClusterEndpointsTest {
         assertThat(json(r).path("message").asString())
                 .isEqualTo("the API server answered 400 for the logs of pod demo/web-2: pod web-2 does not have a host assigned");
 
-        // scheduled: until the node agents exist, kubeha's API server says it cannot reach the node's agent (also a 400).
-        // NOTE: this pins today's API server; once it proxies pods/log to the node agents (issue 5), a node with no
-        // agent answers differently and this expectation moves with it: logapi relays whatever the API server says.
-        // The happy path (lines returned) is covered against a stand-in server in LogApiImageIT.
+        // scheduled on a node that has no agent (no address, no port in its status): the API server says so with a
+        // 400, and logapi relays it. The happy path (lines returned) is covered against a stand-in server in
+        // LogApiImageIT and through a real agent in e2e's LogapiSeedIT.
         api.create("/api/v1/nodes", "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"node1\"}}");
         api.create("/api/v1/namespaces/demo/pods/web-2/binding", """
                 {"apiVersion":"v1","kind":"Binding","metadata":{"name":"web-2","namespace":"demo"},
