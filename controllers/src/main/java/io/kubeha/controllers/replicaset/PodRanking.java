@@ -14,6 +14,11 @@ import java.util.Map;
  * not yet scheduled, then pending before unknown before running, not ready before ready, lower
  * pod-deletion-cost first, pods on nodes that carry more of this ReplicaSet's pods first (so what remains
  * stays spread), the most recently ready, the most restarted, and finally the newest.
+ * <p>
+ * One departure: kube ranks by the counts per node before any deletion, so when the counts tie (6 and 6, scaled
+ * to 3) the age order alone decides and can empty a node. Here the counts are taken again after each pod chosen,
+ * so deletions alternate between the fullest nodes and what remains stays spread (the seed's scale-in to 3
+ * keeps both workers).
  */
 final class PodRanking {
     static final String DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
@@ -23,6 +28,11 @@ final class PodRanking {
 
     /** The pods in deletion order (first to delete first). */
     static List<Pod> deletionOrder(List<Pod> pods) {
+        return deletionOrder(pods, pods.size());
+    }
+
+    /** The first {@code count} pods to delete, in order, each chosen with the per-node counts left by those before it. */
+    static List<Pod> deletionOrder(List<Pod> pods, int count) {
         Map<String, Integer> perNode = new HashMap<>();
         for (Pod p : pods) {
             String node = nodeName(p);
@@ -30,7 +40,21 @@ final class PodRanking {
                 perNode.merge(node, 1, Integer::sum);
             }
         }
-        Comparator<Pod> order = Comparator
+        Comparator<Pod> order = order(perNode);
+        java.util.List<Pod> remaining = new java.util.ArrayList<>(pods);
+        java.util.List<Pod> chosen = new java.util.ArrayList<>();
+        while (chosen.size() < count && !remaining.isEmpty()) {
+            Pod next = java.util.Collections.min(remaining, order);
+            remaining.remove(next);
+            chosen.add(next);
+            String node = nodeName(next);
+            if (!node.isEmpty()) perNode.merge(node, -1, Integer::sum);
+        }
+        return chosen;
+    }
+
+    private static Comparator<Pod> order(Map<String, Integer> perNode) {
+        return Comparator
                 .comparingInt((Pod p) -> nodeName(p).isEmpty() ? 0 : 1)
                 .thenComparingInt(PodRanking::phaseRank)
                 .thenComparingInt(p -> isReady(p) ? 1 : 0)
@@ -51,7 +75,6 @@ final class PodRanking {
                     Instant ca = created(a), cb = created(b);
                     return cb.compareTo(ca);
                 });
-        return pods.stream().sorted(order).toList();
     }
 
     static String nodeName(Pod p) {

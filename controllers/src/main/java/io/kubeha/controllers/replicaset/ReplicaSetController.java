@@ -335,7 +335,7 @@ public final class ReplicaSetController extends InformerController {
             createPods(rs, key, create);
         } else if (diff > 0) {
             int delete = Math.min(diff, BURST_REPLICAS);
-            List<Pod> victims = PodRanking.deletionOrder(owned).subList(0, delete);
+            List<Pod> victims = PodRanking.deletionOrder(owned, delete);
             Set<String> keys = new LinkedHashSet<>();
             victims.forEach(p -> keys.add(key(p)));
             expectations.expect(key, 0, keys);

@@ -67,4 +67,19 @@ class PodRankingTest {
         Pod newer = pod("newer", "n2", "Pending", null, null, 0, "2026-01-03T00:00:00Z", Map.of());
         assertThat(order(older, newer)).containsExactly("newer", "older");
     }
+
+    @Test
+    void scalingInFromAnEvenSpreadKeepsEveryNodeUsedWhateverTheAges() {
+        // 6 and 6; node1's pods are all older, so age alone would delete every pod of node2 first
+        List<Pod> pods = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            pods.add(pod("old" + i, "node1", "Running", true, "2026-01-01T00:00:0" + i + "Z", 0, "2026-01-01T00:00:0" + i + "Z", Map.of()));
+            pods.add(pod("new" + i, "node2", "Running", true, "2026-01-02T00:00:0" + i + "Z", 0, "2026-01-02T00:00:0" + i + "Z", Map.of()));
+        }
+        List<Pod> victims = PodRanking.deletionOrder(pods, 9);
+        assertThat(victims).hasSize(9);
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        pods.stream().filter(p -> !victims.contains(p)).forEach(p -> kept.add(p.getSpec().getNodeName()));
+        assertThat(kept).containsExactlyInAnyOrder("node1", "node2");
+    }
 }
