@@ -566,6 +566,28 @@ public final class DaemonSetController extends InformerController {
         log.debug("{}: creating on {}, deleting {}", key, targets.subList(0, creates), deleteKeys);
 
         ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
+        // deletions first, then creations (kube's syncNodes starts both at once): a surge pod for the next node is
+        // only created once the old pod it replaces elsewhere is on its way out, so at no moment do more than
+        // desired + maxSurge pods stand
+        CountDownLatch deleted = new CountDownLatch(victims.size());
+        for (Pod pod : victims) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    ctx.checkActing();
+                    ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+                    events.normal(ds, "SuccessfulDelete", "Deleted pod: " + pod.getMetadata().getName());
+                } catch (Exception e) {
+                    expectations.deletionObserved(key, key(pod));
+                    if (!(e instanceof KubernetesClientException k && k.getCode() == 404)) {
+                        events.warning(ds, "FailedDelete", "Error deleting: " + e.getMessage());
+                        errors.add(e);
+                    }
+                } finally {
+                    deleted.countDown();
+                }
+            });
+        }
+        deleted.await();
         int pos = 0, batch = 1;
         while (pos < creates) {
             int size = Math.min(batch, creates - pos);
@@ -605,25 +627,6 @@ public final class DaemonSetController extends InformerController {
             batch = size * 2;
         }
 
-        CountDownLatch deleted = new CountDownLatch(victims.size());
-        for (Pod pod : victims) {
-            Thread.ofVirtual().start(() -> {
-                try {
-                    ctx.checkActing();
-                    ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-                    events.normal(ds, "SuccessfulDelete", "Deleted pod: " + pod.getMetadata().getName());
-                } catch (Exception e) {
-                    expectations.deletionObserved(key, key(pod));
-                    if (!(e instanceof KubernetesClientException k && k.getCode() == 404)) {
-                        events.warning(ds, "FailedDelete", "Error deleting: " + e.getMessage());
-                        errors.add(e);
-                    }
-                } finally {
-                    deleted.countDown();
-                }
-            });
-        }
-        deleted.await();
         if (!errors.isEmpty()) {
             throw errors.peek();
         }
