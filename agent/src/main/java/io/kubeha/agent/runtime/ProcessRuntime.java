@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * back exactly the processes it started: a pid that now belongs to another process (its start time differs) is
  * not adopted.
  * <p>
- * Files a container must see at fixed paths (the pod's /etc/resolv.conf, naming the cluster DNS, and /etc/hosts)
- * are bind-mounted in a private mount namespace of the container's own ({@code unshare --mount}, then
+ * Files and folders a container must see at fixed paths (the pod's /etc/resolv.conf, naming the cluster DNS,
+ * /etc/hosts, and its volumes at their mountPath) are bind-mounted in a private mount namespace of the container's own ({@code unshare --mount}, then
  * {@code mount --bind}, then exec: still one process, the same pid). That needs root; without it the container
  * runs in the host's view and finds the pod's resolv.conf at $KUBEHA_RESOLV_CONF instead (logged once).
  */
@@ -37,7 +37,10 @@ public final class ProcessRuntime implements ContainerRuntime {
     private static final String SETSID = "/usr/bin/setsid";
     private static final String UNSHARE = "/usr/bin/unshare";
     /** Positional pairs SOURCE TARGET up to "--", then the program and its arguments. */
-    private static final String MOUNT_THEN_EXEC = "while [ \"$1\" != -- ]; do mount --bind \"$1\" \"$2\" || exit 127; shift 2; done; shift; exec \"$@\"";
+    private static final String MOUNT_THEN_EXEC = "while [ \"$1\" != -- ]; do "
+            // a missing mount point is made, as a container runtime makes it in its root file system (here the host's)
+            + "if [ ! -e \"$2\" ]; then if [ -d \"$1\" ]; then mkdir -p \"$2\"; else mkdir -p \"$(dirname \"$2\")\" && : > \"$2\"; fi; fi; "
+            + "mount --bind \"$1\" \"$2\" || exit 127; shift 2; done; shift; exec \"$@\"";
     private static final boolean CAN_MOUNT = new File(UNSHARE).canExecute() && isRoot();
     private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
