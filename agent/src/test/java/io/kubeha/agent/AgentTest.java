@@ -210,6 +210,21 @@ class AgentTest {
     }
 
     @Test
+    void aContainerPastItsMemoryLimitIsOomKilled() {
+        client.pods().resource(new PodBuilder().withNewMetadata().withName("hog").withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName("node1").withRestartPolicy("Never")
+                .addNewContainer().withName("main").withImage("busybox").withCommand("tail", "/dev/zero")
+                .withNewResources().addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("32Mi")).endResources()
+                .endContainer().endSpec().build()).create();
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            var t = main(get("hog")).getState().getTerminated();
+            assertThat(t.getReason()).isEqualTo("OOMKilled");
+            assertThat(t.getExitCode()).isEqualTo(137);
+        });
+        assertThat(get("hog").getStatus().getPhase()).isEqualTo("Failed");
+    }
+
+    @Test
     void restartPolicyNeverLeavesAFailedPod() {
         client.pods().resource(pod("once", "echo bye; exit 3", "Never")).create();
         await().atMost(WAIT).until(() -> {

@@ -37,7 +37,8 @@ public final class ProcessRuntime implements ContainerRuntime {
     private static final String SETSID = "/usr/bin/setsid";
     private static final String UNSHARE = "/usr/bin/unshare";
     /** Positional pairs SOURCE TARGET up to "--", then the program and its arguments. */
-    private static final String MOUNT_THEN_EXEC = "while [ \"$1\" != -- ]; do "
+    /** Joins the cgroup named first ("-" for none), then the positional SOURCE TARGET pairs up to "--", then execs. */
+    private static final String MOUNT_THEN_EXEC = "[ \"$1\" = - ] || echo $$ > \"$1\" || exit 127; shift; while [ \"$1\" != -- ]; do "
             // a missing mount point is made, as a container runtime makes it in its root file system (here the host's)
             + "if [ ! -e \"$2\" ]; then if [ -d \"$1\" ]; then mkdir -p \"$2\"; else mkdir -p \"$(dirname \"$2\")\" && : > \"$2\"; fi; fi; "
             + "mount --bind \"$1\" \"$2\" || exit 127; shift 2; done; shift; exec \"$@\"";
@@ -77,15 +78,22 @@ public final class ProcessRuntime implements ContainerRuntime {
         Files.createDirectories(spec.logFile().getParent());
         List<String> cmd = new ArrayList<>();
         if (new File(SETSID).canExecute()) cmd.add(SETSID);
-        if (!spec.files().isEmpty() && CAN_MOUNT) {
-            // unshare execs sh, which mounts and execs the program: one pid throughout
-            cmd.addAll(List.of(UNSHARE, "--mount", "--propagation", "private", "/bin/sh", "-c", MOUNT_THEN_EXEC, "kubeha-container"));
-            spec.files().forEach((target, source) -> {
-                cmd.add(source.toString());
-                cmd.add(target);
-            });
+        Optional<MemoryCgroup> cgroup = MemoryCgroup.create(spec.podUid() + "_" + spec.container() + "_" + System.nanoTime(), spec.memoryLimit());
+        boolean mounts = !spec.files().isEmpty() && CAN_MOUNT;
+        if (mounts || cgroup.isPresent()) {
+            // (unshare execs) sh, which joins the cgroup, mounts and execs the program: one pid throughout
+            if (mounts) cmd.addAll(List.of(UNSHARE, "--mount", "--propagation", "private"));
+            cmd.addAll(List.of("/bin/sh", "-c", MOUNT_THEN_EXEC, "kubeha-container"));
+            cmd.add(cgroup.map(c -> c.procs().toString()).orElse("-"));
+            if (mounts) {
+                spec.files().forEach((target, source) -> {
+                    cmd.add(source.toString());
+                    cmd.add(target);
+                });
+            }
             cmd.add("--");
-        } else if (!spec.files().isEmpty() && WARNED.compareAndSet(false, true)) {
+        }
+        if (!spec.files().isEmpty() && !CAN_MOUNT && WARNED.compareAndSet(false, true)) {
             LOG.warn("containers see the host's files, not their pod's {}: bind mounts need root and {}", spec.files().keySet(), UNSHARE);
         }
         cmd.addAll(spec.argv());
@@ -113,7 +121,11 @@ public final class ProcessRuntime implements ContainerRuntime {
         try (var w = Files.newBufferedWriter(state, StandardCharsets.UTF_8)) {
             props.store(w, "a container process started by the kubeha agent");
         }
-        CompletableFuture<RunningContainer.Exit> exit = p.onExit().thenApply(done -> RunningContainer.Exit.of(done.exitValue(), Instant.now()));
+        CompletableFuture<RunningContainer.Exit> exit = p.onExit().thenApply(done -> {
+            boolean oom = cgroup.map(MemoryCgroup::oomKilled).orElse(false);
+            cgroup.ifPresent(MemoryCgroup::remove);
+            return oom ? new RunningContainer.Exit(done.exitValue(), "OOMKilled", Instant.now()) : RunningContainer.Exit.of(done.exitValue(), Instant.now());
+        });
         return new ProcessContainer(spec.podUid(), spec.container(), p.toHandle(), started, exit, state);
     }
 
