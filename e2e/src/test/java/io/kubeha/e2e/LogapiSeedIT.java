@@ -145,7 +145,7 @@ class LogapiSeedIT {
             assertThat(c.kubectl.run("logs", somePod).orFail().out()).isNotEmpty();
             // kubectl logs -f follows: requests made while it runs show up in its output
             Path followed = dir.resolve("follow.txt");
-            Process follow = c.kubectl.start(followed, "logs", "-f", somePod);
+            Process follow = c.kubectl.start(followed, "logs", "-f", "--tail=0", somePod);
             try {
                 String podIp = c.client.pods().inNamespace("default").withName(somePod).get().getStatus().getPodIP();
                 await().atMost(WAIT).untilAsserted(() -> {
