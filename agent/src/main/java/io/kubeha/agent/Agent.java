@@ -153,9 +153,28 @@ public final class Agent implements AutoCloseable {
                 config.initialBackoff(), config.maxBackoff(), java, config.jvmOptions(), this::event, config.clusterDns(), config.clusterDomain());
         pods = new PodManager(ctx).start();
         proxy = new ServiceProxy(client, ServiceProxy.Config.defaults(config.nodeName(), config.nodeIp())).start();
+        rotation = Thread.ofVirtual().name("log-rotation").start(() -> rotateLogs(logs));
         LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}", config.nodeName(), config.nodeIp(), runtime.name(),
                 config.podCidr());
         return this;
+    }
+
+    /** The kubelet's containerLogMaxSize and containerLogMaxFiles. */
+    static final long LOG_MAX_BYTES = 10L * 1024 * 1024;
+    static final int LOG_MAX_FILES = 5;
+    private Thread rotation;
+
+    private static void rotateLogs(ContainerLogs logs) {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(10_000);
+                logs.rotate(LOG_MAX_BYTES, LOG_MAX_FILES);
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("rotating container logs: {}", e.toString());
+            }
+        }
     }
 
     /** The agent's endpoint (logs, health). */
@@ -185,6 +204,7 @@ public final class Agent implements AutoCloseable {
     /** Stops the agent; the pods' processes keep running for the next agent on this data folder. */
     @Override
     public void close() {
+        if (rotation != null) rotation.interrupt();
         if (proxy != null) proxy.close();
         if (pods != null) pods.close();
         if (reporter != null) reporter.close();

@@ -162,6 +162,69 @@ class AgentTest {
     }
 
     @Test
+    void volumesAppearAtTheirMountPaths() throws Exception {
+        Path mnt = dir.resolve("mnt");
+        client.configMaps().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName("app-config").endMetadata()
+                .addToData("app.properties", "color=blue\n").addToData("unused", "x").build()).create();
+        client.secrets().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("app-secret").endMetadata().addToStringData("password", "s3cret").build()).create();
+        String reader = "for i in 1 2 3 4 5 6 7 8 9 10; do [ -f " + mnt + "/scratch/from-writer ] && break; sleep 0.3; done; "
+                + "cat " + mnt + "/config/conf/app.properties " + mnt + "/secret/password; echo; cat " + mnt + "/scratch/from-writer; "
+                + "ls " + mnt + "/config/conf; stat -c %a " + mnt + "/config/conf/app.properties; exec sleep 600";
+        Pod p = new PodBuilder().withNewMetadata().withName("vols").withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName("node1").withTerminationGracePeriodSeconds(2L)
+                .addNewVolume().withName("config").withNewConfigMap().withName("app-config").withDefaultMode(0640)
+                .addNewItem().withKey("app.properties").withPath("conf/app.properties").endItem().endConfigMap().endVolume()
+                .addNewVolume().withName("secret").withNewSecret().withSecretName("app-secret").endSecret().endVolume()
+                .addNewVolume().withName("scratch").withNewEmptyDir().endEmptyDir().endVolume()
+                .addNewContainer().withName("main").withImage("busybox").withCommand("sh", "-c", reader)
+                .addNewVolumeMount().withName("config").withMountPath(mnt + "/config").endVolumeMount()
+                .addNewVolumeMount().withName("secret").withMountPath(mnt + "/secret").endVolumeMount()
+                .addNewVolumeMount().withName("scratch").withMountPath(mnt + "/scratch").endVolumeMount()
+                .endContainer()
+                .addNewContainer().withName("writer").withImage("busybox")
+                .withCommand("sh", "-c", "echo written > " + mnt + "/scratch/from-writer; exec sleep 600")
+                .addNewVolumeMount().withName("scratch").withMountPath(mnt + "/scratch").endVolumeMount()
+                .endContainer().endSpec().build();
+        client.pods().resource(p).create();
+        String log = await().atMost(WAIT).until(() -> logs("vols", ""), l -> l.lines().count() >= 5);
+        assertThat(log).isEqualTo("color=blue\ns3cret\nwritten\napp.properties\n640\n");
+        // the pod's view only: on the machine, the mount points are empty folders
+        assertThat(java.nio.file.Files.list(mnt.resolve("config")).toList()).isEmpty();
+    }
+
+    @Test
+    void aMissingConfigMapKeepsTheContainerCreatingAndSaysWhy() {
+        client.pods().resource(new PodBuilder().withNewMetadata().withName("nocm").withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName("node1")
+                .addNewVolume().withName("cfg").withNewConfigMap().withName("absent").endConfigMap().endVolume()
+                .addNewContainer().withName("main").withImage("busybox").withCommand("sleep", "600")
+                .addNewVolumeMount().withName("cfg").withMountPath("/nonexistent-kubeha-test").endVolumeMount().endContainer()
+                .endSpec().build()).create();
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            var w = main(get("nocm")).getState().getWaiting();
+            assertThat(w.getReason()).isEqualTo("ContainerCreating");
+            assertThat(w.getMessage()).isEqualTo("MountVolume.SetUp failed for volume \"cfg\" : configmap \"absent\" not found");
+        });
+    }
+
+    @Test
+    void aContainerPastItsMemoryLimitIsOomKilled() {
+        client.pods().resource(new PodBuilder().withNewMetadata().withName("hog").withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName("node1").withRestartPolicy("Never")
+                .addNewContainer().withName("main").withImage("busybox").withCommand("tail", "/dev/zero")
+                .withNewResources().addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("32Mi")).endResources()
+                .endContainer().endSpec().build()).create();
+        await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
+            var t = main(get("hog")).getState().getTerminated();
+            assertThat(t.getReason()).isEqualTo("OOMKilled");
+            assertThat(t.getExitCode()).isEqualTo(137);
+        });
+        assertThat(get("hog").getStatus().getPhase()).isEqualTo("Failed");
+    }
+
+    @Test
     void restartPolicyNeverLeavesAFailedPod() {
         client.pods().resource(pod("once", "echo bye; exit 3", "Never")).create();
         await().atMost(WAIT).until(() -> {

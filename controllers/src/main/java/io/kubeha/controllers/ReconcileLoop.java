@@ -74,7 +74,12 @@ public final class ReconcileLoop implements AutoCloseable {
                     queue.addAfter(key, GATE_RECHECK);
                     continue;
                 }
-                log.info("{}: reconcile {} failed (requeued, {} failures): {}", name, key, queue.numRequeues(key) + 1, e.toString());
+                if (isConflict(e)) {
+                    // optimistic concurrency at work (a write from a cache a step behind): retried, not news
+                    log.debug("{}: reconcile {} met a conflict (requeued): {}", name, key, e.getMessage());
+                } else {
+                    log.info("{}: reconcile {} failed (requeued, {} failures): {}", name, key, queue.numRequeues(key) + 1, e.toString());
+                }
                 queue.addRateLimited(key);
             } finally {
                 queue.done(key);
@@ -105,5 +110,13 @@ public final class ReconcileLoop implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** A 409 from the API server: the object changed since the cache saw it. */
+    static boolean isConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 409) return true;
+        }
+        return false;
     }
 }

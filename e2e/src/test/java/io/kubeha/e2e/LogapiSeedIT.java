@@ -143,6 +143,18 @@ class LogapiSeedIT {
             String somePod = live(c).getFirst().getMetadata().getName();
             Http.get(NODE1, 31070, "/api/log/greeting");
             assertThat(c.kubectl.run("logs", somePod).orFail().out()).isNotEmpty();
+            // kubectl logs -f follows: requests made while it runs show up in its output
+            Path followed = dir.resolve("follow.txt");
+            Process follow = c.kubectl.start(followed, "logs", "-f", "--tail=0", somePod);
+            try {
+                String podIp = c.client.pods().inNamespace("default").withName(somePod).get().getStatus().getPodIP();
+                await().atMost(WAIT).untilAsserted(() -> {
+                    Http.get(podIp, 8080, "/api/log/greeting?from=follow-test");
+                    assertThat(Files.readString(followed)).contains("/api/log/greeting");
+                });
+            } finally {
+                follow.destroyForcibly().waitFor();
+            }
             // and logapi's own cluster log API, served by a pod that reads through the kubernetes service
             Http.Response podLog = Http.get(NODE1, 31070, "/api/log/pods/default/" + somePod + "?tailLines=2");
             assertThat(podLog.status()).as(podLog.body()).isEqualTo(200);

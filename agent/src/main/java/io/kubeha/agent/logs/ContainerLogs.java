@@ -86,6 +86,50 @@ public final class ContainerLogs {
         }
     }
 
+    /**
+     * Rotates every container's current log that grew past {@code maxBytes}, as the kubelet's
+     * containerLogMaxSize and containerLogMaxFiles: the file is copied to {@code N.log.TIMESTAMP} and truncated in
+     * place (the container keeps appending to it, from its new end: it opened the file for appending), and of the
+     * rotated copies only the newest {@code maxFiles - 1} are kept. Lines written between the copy and the truncation
+     * are lost, the known price of copy-and-truncate; it keeps the container's output out of the agent's hands.
+     *
+     * @return how many files were rotated
+     */
+    public int rotate(long maxBytes, int maxFiles) throws IOException {
+        if (!Files.isDirectory(root)) return 0;
+        int rotated = 0;
+        List<Path> containers;
+        try (var pods = Files.list(root)) {
+            containers = pods.filter(Files::isDirectory).flatMap(pod -> {
+                try (var cs = Files.list(pod)) {
+                    return cs.filter(Files::isDirectory).toList().stream();
+                } catch (IOException e) {
+                    return java.util.stream.Stream.empty();
+                }
+            }).toList();
+        }
+        for (Path dir : containers) {
+            List<Path> runs = runs(dir);
+            if (runs.isEmpty()) continue;
+            Path current = runs.getLast();
+            if (Files.size(current) <= maxBytes) continue;
+            String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss.SSS").withZone(java.time.ZoneOffset.UTC)
+                    .format(java.time.Instant.now());
+            Path copy = current.resolveSibling(current.getFileName() + "." + stamp);
+            Files.copy(current, copy);
+            try (var ch = java.nio.channels.FileChannel.open(current, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(0);
+            }
+            rotated++;
+            String prefix = current.getFileName() + ".";
+            try (var files = Files.list(dir)) {
+                List<Path> old = files.filter(f -> f.getFileName().toString().startsWith(prefix)).sorted().toList();
+                for (int i = 0; i < old.size() - Math.max(0, maxFiles - 1); i++) Files.deleteIfExists(old.get(i));
+            }
+        }
+        return rotated;
+    }
+
     /** The offset of the start of the last {@code lines} lines (a final line without a newline counts). */
     static long tailStart(RandomAccessFile f, long lines) throws IOException {
         long len = f.length();

@@ -296,6 +296,16 @@ final class PodWorker {
             env.put("HOME", workDir.toString());
             Map<String, Path> files = podFiles(p);
             if (files.containsKey("/etc/resolv.conf")) env.put("KUBEHA_RESOLV_CONF", files.get("/etc/resolv.conf").toString());
+            try {
+                files.putAll(Volumes.mounts(p, c, ctx.podsDir().resolve(uid), lookup()));
+            } catch (Volumes.MountError e) {
+                if (!"ContainerCreating".equals(rec.waitingReason) || !e.getMessage().equals(rec.waitingMessage)) {
+                    ctx.events().pod(p, "Warning", "FailedMount", e.getMessage());
+                }
+                rec.waitingReason = "ContainerCreating";
+                rec.waitingMessage = e.getMessage();
+                return;
+            }
             ContainerSpec spec = new ContainerSpec(uid, c.getName(), c.getImage(), argv, env, workDir, logFile, memoryLimit(c), files);
             RunningContainer rc = ctx.runtime().start(spec);
             if (rec.everStarted) rec.restartCount++;

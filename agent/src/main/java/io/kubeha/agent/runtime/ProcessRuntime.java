@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * back exactly the processes it started: a pid that now belongs to another process (its start time differs) is
  * not adopted.
  * <p>
- * Files a container must see at fixed paths (the pod's /etc/resolv.conf, naming the cluster DNS, and /etc/hosts)
- * are bind-mounted in a private mount namespace of the container's own ({@code unshare --mount}, then
+ * Files and folders a container must see at fixed paths (the pod's /etc/resolv.conf, naming the cluster DNS,
+ * /etc/hosts, and its volumes at their mountPath) are bind-mounted in a private mount namespace of the container's own ({@code unshare --mount}, then
  * {@code mount --bind}, then exec: still one process, the same pid). That needs root; without it the container
  * runs in the host's view and finds the pod's resolv.conf at $KUBEHA_RESOLV_CONF instead (logged once).
  */
@@ -37,7 +37,11 @@ public final class ProcessRuntime implements ContainerRuntime {
     private static final String SETSID = "/usr/bin/setsid";
     private static final String UNSHARE = "/usr/bin/unshare";
     /** Positional pairs SOURCE TARGET up to "--", then the program and its arguments. */
-    private static final String MOUNT_THEN_EXEC = "while [ \"$1\" != -- ]; do mount --bind \"$1\" \"$2\" || exit 127; shift 2; done; shift; exec \"$@\"";
+    /** Joins the cgroup named first ("-" for none), then the positional SOURCE TARGET pairs up to "--", then execs. */
+    private static final String MOUNT_THEN_EXEC = "[ \"$1\" = - ] || echo $$ > \"$1\" || exit 127; shift; while [ \"$1\" != -- ]; do "
+            // a missing mount point is made, as a container runtime makes it in its root file system (here the host's)
+            + "if [ ! -e \"$2\" ]; then if [ -d \"$1\" ]; then mkdir -p \"$2\"; else mkdir -p \"$(dirname \"$2\")\" && : > \"$2\"; fi; fi; "
+            + "mount --bind \"$1\" \"$2\" || exit 127; shift 2; done; shift; exec \"$@\"";
     private static final boolean CAN_MOUNT = new File(UNSHARE).canExecute() && isRoot();
     private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -74,15 +78,22 @@ public final class ProcessRuntime implements ContainerRuntime {
         Files.createDirectories(spec.logFile().getParent());
         List<String> cmd = new ArrayList<>();
         if (new File(SETSID).canExecute()) cmd.add(SETSID);
-        if (!spec.files().isEmpty() && CAN_MOUNT) {
-            // unshare execs sh, which mounts and execs the program: one pid throughout
-            cmd.addAll(List.of(UNSHARE, "--mount", "--propagation", "private", "/bin/sh", "-c", MOUNT_THEN_EXEC, "kubeha-container"));
-            spec.files().forEach((target, source) -> {
-                cmd.add(source.toString());
-                cmd.add(target);
-            });
+        Optional<MemoryCgroup> cgroup = MemoryCgroup.create(spec.podUid() + "_" + spec.container() + "_" + System.nanoTime(), spec.memoryLimit());
+        boolean mounts = !spec.files().isEmpty() && CAN_MOUNT;
+        if (mounts || cgroup.isPresent()) {
+            // (unshare execs) sh, which joins the cgroup, mounts and execs the program: one pid throughout
+            if (mounts) cmd.addAll(List.of(UNSHARE, "--mount", "--propagation", "private"));
+            cmd.addAll(List.of("/bin/sh", "-c", MOUNT_THEN_EXEC, "kubeha-container"));
+            cmd.add(cgroup.map(c -> c.procs().toString()).orElse("-"));
+            if (mounts) {
+                spec.files().forEach((target, source) -> {
+                    cmd.add(source.toString());
+                    cmd.add(target);
+                });
+            }
             cmd.add("--");
-        } else if (!spec.files().isEmpty() && WARNED.compareAndSet(false, true)) {
+        }
+        if (!spec.files().isEmpty() && !CAN_MOUNT && WARNED.compareAndSet(false, true)) {
             LOG.warn("containers see the host's files, not their pod's {}: bind mounts need root and {}", spec.files().keySet(), UNSHARE);
         }
         cmd.addAll(spec.argv());
@@ -110,7 +121,11 @@ public final class ProcessRuntime implements ContainerRuntime {
         try (var w = Files.newBufferedWriter(state, StandardCharsets.UTF_8)) {
             props.store(w, "a container process started by the kubeha agent");
         }
-        CompletableFuture<RunningContainer.Exit> exit = p.onExit().thenApply(done -> RunningContainer.Exit.of(done.exitValue(), Instant.now()));
+        CompletableFuture<RunningContainer.Exit> exit = p.onExit().thenApply(done -> {
+            boolean oom = cgroup.map(MemoryCgroup::oomKilled).orElse(false);
+            cgroup.ifPresent(MemoryCgroup::remove);
+            return oom ? new RunningContainer.Exit(done.exitValue(), "OOMKilled", Instant.now()) : RunningContainer.Exit.of(done.exitValue(), Instant.now());
+        });
         return new ProcessContainer(spec.podUid(), spec.container(), p.toHandle(), started, exit, state);
     }
 
