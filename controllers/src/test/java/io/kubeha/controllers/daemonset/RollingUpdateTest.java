@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kubeha.controllers.ApiFixture;
@@ -116,10 +115,12 @@ class RollingUpdateTest {
         }
     }
 
+    /** As kubectl set image: a patch without a resourceVersion, which the controller's status writes cannot make a conflict. */
     private DaemonSet setImage(String name, String image) {
-        return cluster.client.apps().daemonSets().inNamespace(NS).withName(name).edit(d -> new DaemonSetBuilder(d)
-                .editSpec().editTemplate().editSpec().editFirstContainer().withImage(image).endContainer().endSpec().endTemplate().endSpec()
-                .build());
+        var ds = cluster.client.apps().daemonSets().inNamespace(NS).withName(name);
+        String container = ds.get().getSpec().getTemplate().getSpec().getContainers().getFirst().getName();
+        return ds.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.STRATEGIC_MERGE),
+                "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"" + container + "\",\"image\":\"" + image + "\"}]}}}}");
     }
 
     private void awaitImage(DaemonSet ds, String image) {

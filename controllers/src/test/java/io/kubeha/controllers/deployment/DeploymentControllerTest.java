@@ -2,7 +2,6 @@ package io.kubeha.controllers.deployment;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -210,7 +209,7 @@ class DeploymentControllerTest {
                 .withNewTemplate().withNewMetadata().withLabels(Map.of("other", "x")).endMetadata()
                 .withNewSpec().addNewContainer().withName("c").withImage("other").endContainer().endSpec().endTemplate()
                 .endSpec().build()).create();
-        f.client.apps().deployments().inNamespace(ns).withName("web").edit(x -> new DeploymentBuilder(x).editSpec().withPaused(false).endSpec().build());
+        f.patch(ns, "web", "{\"spec\":{\"paused\":false}}");
         f.awaitRolledOut(ns, "web");
         Deployment done = f.get(ns, "web");
         assertThat(done.getStatus().getCollisionCount()).isEqualTo(1);

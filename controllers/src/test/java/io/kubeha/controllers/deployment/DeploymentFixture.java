@@ -79,9 +79,16 @@ final class DeploymentFixture implements AutoCloseable {
         return client.apps().deployments().inNamespace(ns).withName(name).get();
     }
 
+    /** As kubectl set image: a patch without a resourceVersion, so the controller's own writes never make it a conflict. */
     void setImage(String ns, String name, String image) {
-        client.apps().deployments().inNamespace(ns).withName(name).edit(d -> new DeploymentBuilder(d).editSpec().editTemplate()
-                .editSpec().editFirstContainer().withImage(image).endContainer().endSpec().endTemplate().endSpec().build());
+        String container = get(ns, name).getSpec().getTemplate().getSpec().getContainers().getFirst().getName();
+        patch(ns, name, "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"" + container + "\",\"image\":\"" + image + "\"}]}}}}");
+    }
+
+    /** A strategic merge patch, as kubectl patch sends it (no resourceVersion: the server applies it to the latest). */
+    void patch(String ns, String name, String json) {
+        client.apps().deployments().inNamespace(ns).withName(name)
+                .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.STRATEGIC_MERGE), json);
     }
 
     /** The ReplicaSets the Deployment controls, oldest first. */
