@@ -30,7 +30,7 @@ public abstract class InformerController implements Controller, Reconciler {
 
     /** An informer (not yet started) over {@code source} with this handler; started and synced by {@link #start}. */
     protected final <T extends HasMetadata> SharedIndexInformer<T> inform(Informable<T> source, ResourceEventHandler<T> handler) {
-        SharedIndexInformer<T> informer = source.runnableInformer(0);
+        SharedIndexInformer<T> informer = io.kubeha.client.Informers.keepTrying(source.runnableInformer(0));
         informer.addEventHandler(handler);
         informers.add(informer);
         return informer;

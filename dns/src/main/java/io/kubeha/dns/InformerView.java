@@ -31,13 +31,13 @@ final class InformerView implements ClusterView, AutoCloseable {
     private final SharedIndexInformer<Pod> pods;
 
     InformerView(KubernetesClient client) {
-        services = client.services().inAnyNamespace().runnableInformer(0);
+        services = io.kubeha.client.Informers.keepTrying(client.services().inAnyNamespace().runnableInformer(0));
         services.addIndexers(Map.of(BY_IP, (Function<Service, List<String>>) InformerView::clusterIps));
-        slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+        slices = io.kubeha.client.Informers.keepTrying(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0));
         slices.addIndexers(Map.of(
                 BY_SERVICE, (Function<EndpointSlice, List<String>>) InformerView::serviceKey,
                 BY_IP, (Function<EndpointSlice, List<String>>) InformerView::addresses));
-        pods = client.pods().inAnyNamespace().runnableInformer(0);
+        pods = io.kubeha.client.Informers.keepTrying(client.pods().inAnyNamespace().runnableInformer(0));
         pods.addIndexers(Map.of(BY_IP, (Function<Pod, List<String>>) InformerView::podIps));
     }
 

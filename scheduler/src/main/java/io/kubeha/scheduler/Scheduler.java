@@ -96,11 +96,11 @@ public final class Scheduler implements AutoCloseable {
     public synchronized Scheduler start() {
         if (started) throw new IllegalStateException("already started");
         started = true;
-        pods = client.pods().inAnyNamespace().runnableInformer(0);
+        pods = io.kubeha.client.Informers.keepTrying(client.pods().inAnyNamespace().runnableInformer(0));
         pods.addEventHandler(new PodHandler());
-        nodes = client.nodes().runnableInformer(0);
+        nodes = io.kubeha.client.Informers.keepTrying(client.nodes().runnableInformer(0));
         nodes.addEventHandler(new NodeHandler());
-        services = client.services().inAnyNamespace().runnableInformer(0);
+        services = io.kubeha.client.Informers.keepTrying(client.services().inAnyNamespace().runnableInformer(0));
         pods.start();
         nodes.start();
         services.start();

@@ -41,7 +41,7 @@ public final class PodManager implements AutoCloseable {
             LOG.info("found {} containers of {} pods still running from before", recovered.values().stream().mapToInt(List::size).sum(),
                     recovered.size());
         }
-        informer = ctx.client().pods().inAnyNamespace().withField("spec.nodeName", ctx.nodeName()).runnableInformer(0);
+        informer = io.kubeha.client.Informers.keepTrying(ctx.client().pods().inAnyNamespace().withField("spec.nodeName", ctx.nodeName()).runnableInformer(0));
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {

@@ -102,8 +102,8 @@ public final class ServiceProxy implements AutoCloseable {
     }
 
     public ServiceProxy start() {
-        services = client.services().inAnyNamespace().runnableInformer(0);
-        slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+        services = io.kubeha.client.Informers.keepTrying(client.services().inAnyNamespace().runnableInformer(0));
+        slices = io.kubeha.client.Informers.keepTrying(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0));
         slices.addIndexers(Map.of(BY_SERVICE, (Function<EndpointSlice, List<String>>) ServiceProxy::serviceKey));
         services.addEventHandler(changes());
         slices.addEventHandler(changes());
