@@ -54,6 +54,8 @@ final class ProcessCluster implements AutoCloseable {
         }
         config.setOnlyHttpWatches(true);
         config.setRequestRetryBackoffLimit(1);
+        // a loaded 2-core machine running seven JVMs can take more than fabric8's default 10 s to answer
+        config.setRequestTimeout(30_000);
         this.client = new KubernetesClientBuilder().withConfig(config).build();
         this.kubectl = new Kubectl(Kubectl.DEFAULT, kubeconfig);
     }
