@@ -246,7 +246,7 @@ public final class PodBench {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + config.heap(), "-XX:+UseSerialGC"));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens") || arg.startsWith("--enable-native-access")) cmd.add(arg);
+            if (arg.startsWith("--add-opens") || arg.startsWith("--enable-native-access") || arg.startsWith("--sun-misc-unsafe")) cmd.add(arg);
         }
         String images = System.getProperty("kubeha.images");
         if (images != null) cmd.add("-Dkubeha.images=" + images);
