@@ -100,12 +100,20 @@ public final class PodBench {
     /** One run in a fresh temp folder, removed after. */
     public Result run() throws Exception {
         Path dir = Files.createTempDirectory("kubeha-bench-pods-");
-        List<Process> started = new ArrayList<>();
+        List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // also on Ctrl-C: the server, the agent and the pods' processes must not outlive the benchmark
+        Thread cleanup = new Thread(() -> stopAll(dir, started));
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             return run(dir, started);
         } finally {
             stopAll(dir, started);
             deleteTree(dir);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
         }
     }
 
@@ -301,7 +309,7 @@ public final class PodBench {
      * container state still names (an agent that died early leaves them behind).
      */
     private static void stopAll(Path dir, List<Process> started) {
-        for (Process p : started.reversed()) {
+        for (Process p : List.copyOf(started).reversed()) {
             p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             try {
@@ -353,7 +361,18 @@ public final class PodBench {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
         r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) r.header("Content-Type", "application/json");
-        HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> resp;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+                break;
+            } catch (IOException e) {
+                // a kept-alive connection the server closed meanwhile: the JDK client does not retry it by itself
+                if (attempt == 3) throw e;
+            }
+        }
+        // a create retried after its first answer was lost may find its object already there
+        if (method.equals("POST") && resp.statusCode() == 409 && expect == 201) return resp.body();
         if (resp.statusCode() != expect) throw new IllegalStateException(method + " " + url + ": HTTP " + resp.statusCode() + " " + resp.body());
         return resp.body();
     }
