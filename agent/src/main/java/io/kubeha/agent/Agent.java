@@ -31,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The node agent, the kubelet's role: registers its Node and keeps its Lease, runs the pods bound to it through a
@@ -47,12 +49,15 @@ public final class Agent implements AutoCloseable {
      * @param port           the agent's endpoint port on the node IP (the kubelet's 10250)
      * @param runtime        "process" or "simulated"
      * @param initialBackoff the first container restart back-off (the kubelet's 10s)
+     * @param simulateNodes  0: this agent is the node {@code nodeName}; N &gt; 0 (simulated runtime only): it stands
+     *                       for N nodes, {@code nodeName-0} to {@code nodeName-(N-1)}, all on {@code nodeIp}, each
+     *                       with its own slice of {@code podCidr}, as KWOK does for scale tests
      */
     public record Config(String nodeName, String nodeIp, Path dataDir, Map<String, String> labels, String podCidr, int port,
                          String runtime, Path imageStore, Map<String, Quantity> capacity,
                          Duration leaseDuration, Duration renewInterval, Duration reportInterval,
                          Duration initialBackoff, Duration maxBackoff, List<String> jvmOptions, String clusterDns,
-                         String clusterDomain) {
+                         String clusterDomain, int simulateNodes) {
         public Config {
             Objects.requireNonNull(nodeName, "nodeName");
             Objects.requireNonNull(nodeIp, "nodeIp");
@@ -68,6 +73,35 @@ public final class Agent implements AutoCloseable {
                 throw new IllegalArgumentException("the cluster DNS must be an IPv4 address (the kube-dns Service's ClusterIP), not " + clusterDns);
             }
             if (clusterDomain == null || clusterDomain.isBlank()) clusterDomain = "cluster.local";
+            if (simulateNodes < 0) throw new IllegalArgumentException("the number of simulated nodes cannot be negative: " + simulateNodes);
+            if (simulateNodes > 0 && !runtime.equals("simulated")) {
+                throw new IllegalArgumentException("simulated nodes need the simulated runtime (--runtime simulated)");
+            }
+            if (simulateNodes > 0) PodIps.Cidr.parse(podCidr).split(simulateNodes); // fails early if the CIDR is too small
+        }
+
+        /** One node (no simulated nodes). */
+        public Config(String nodeName, String nodeIp, Path dataDir, Map<String, String> labels, String podCidr, int port,
+                      String runtime, Path imageStore, Map<String, Quantity> capacity,
+                      Duration leaseDuration, Duration renewInterval, Duration reportInterval,
+                      Duration initialBackoff, Duration maxBackoff, List<String> jvmOptions, String clusterDns,
+                      String clusterDomain) {
+            this(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration, renewInterval,
+                    reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, 0);
+        }
+
+        /** This agent stands for {@code n} simulated nodes (needs the simulated runtime). */
+        public Config withSimulatedNodes(int n) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, n);
+        }
+
+        /** The names of the nodes this agent is. */
+        public List<String> nodeNames() {
+            if (simulateNodes == 0) return List.of(nodeName);
+            List<String> names = new java.util.ArrayList<>(simulateNodes);
+            for (int i = 0; i < simulateNodes; i++) names.add(nodeName + "-" + i);
+            return names;
         }
 
         /** The kubelet's defaults; capacity from this machine. */
@@ -88,44 +122,45 @@ public final class Agent implements AutoCloseable {
 
         public Config withLabels(Map<String, String> labels) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
         }
 
         public Config withPort(int port) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
         }
 
         public Config withRuntime(String runtime) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
         }
 
         public Config withImageStore(Path imageStore) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
         }
 
         public Config withHeartbeat(Duration leaseDuration, Duration renewInterval, Duration reportInterval) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
         }
 
         public Config withClusterDns(String clusterDns, String clusterDomain) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
         }
 
         public Config withBackoff(Duration initialBackoff, Duration maxBackoff) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
         }
     }
 
     private final KubernetesClient client;
     private final Config config;
     private ContainerRuntime runtime;
-    private NodeReporter reporter;
+    private final List<NodeReporter> reporters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private ScheduledExecutorService heartbeats;
     private PodManager pods;
     private AgentHttpServer http;
     private ServiceProxy proxy;
@@ -144,13 +179,11 @@ public final class Agent implements AutoCloseable {
         runtime = config.runtime().equals("simulated") ? new SimulatedRuntime() : new ProcessRuntime(data.resolve("containers"));
         ContainerLogs logs = new ContainerLogs(data.resolve("logs"));
         http = new AgentHttpServer(new InetSocketAddress(config.nodeIp(), config.port()), logs, (podKey, container) -> true).start();
+        if (config.simulateNodes() > 0) return startSimulated(data);
         int port = http.address().getPort();
-        reporter = new NodeReporter(client, new NodeReporter.Config(config.nodeName(), config.nodeIp(), config.labels(), config.podCidr(),
-                port, config.capacity(), config.leaseDuration(), config.renewInterval(), config.reportInterval(), runtime.name())).start();
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        PodContext ctx = new PodContext(client, config.nodeName(), config.nodeIp(), runtime, new ImageStore(config.imageStore()),
-                new PodIps(config.podCidr(), data.resolve("pod-ips")), data.resolve("pods"), data.resolve("logs"), Clock.systemUTC(),
-                config.initialBackoff(), config.maxBackoff(), java, config.jvmOptions(), this::event, config.clusterDns(), config.clusterDomain());
+        reporters.add(new NodeReporter(client, new NodeReporter.Config(config.nodeName(), config.nodeIp(), config.labels(), config.podCidr(),
+                port, config.capacity(), config.leaseDuration(), config.renewInterval(), config.reportInterval(), runtime.name())).start());
+        PodContext ctx = podContext(config.nodeName(), new PodIps(config.podCidr(), data.resolve("pod-ips")), data);
         pods = new PodManager(ctx).start();
         proxy = new ServiceProxy(client, ServiceProxy.Config.defaults(config.nodeName(), config.nodeIp())).start();
         rotation = Thread.ofVirtual().name("log-rotation").start(() -> rotateLogs(logs));
@@ -175,6 +208,55 @@ public final class Agent implements AutoCloseable {
                 LOG.warn("rotating container logs: {}", e.toString());
             }
         }
+    }
+
+    private PodContext podContext(String nodeName, PodIps ips, Path data) {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return new PodContext(client, nodeName, config.nodeIp(), runtime, new ImageStore(config.imageStore()),
+                ips, data.resolve("pods"), data.resolve("logs"), Clock.systemUTC(),
+                config.initialBackoff(), config.maxBackoff(), java, config.jvmOptions(), this::event, config.clusterDns(), config.clusterDomain());
+    }
+
+    /**
+     * Many simulated nodes in this one process: their heartbeats on one shared timer (not a thread per node), their
+     * pods fed by one informer, their pod IPs in memory from each node's slice of the pod CIDR. No service proxy:
+     * simulated pods have nothing listening to forward to.
+     */
+    private Agent startSimulated(Path data) throws InterruptedException {
+        int port = http.address().getPort();
+        List<String> names = config.nodeNames();
+        List<String> cidrs = PodIps.Cidr.parse(config.podCidr()).split(names.size());
+        heartbeats = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("node-heartbeat-", 0).factory());
+        List<PodContext> contexts = new java.util.ArrayList<>(names.size());
+        for (int i = 0; i < names.size(); i++) contexts.add(podContext(names.get(i), PodIps.inMemory(cidrs.get(i)), data));
+        pods = new PodManager(contexts).start();
+        // registration: a few at a time, so that a thousand nodes take seconds, not minutes, without flooding the server
+        var registered = new java.util.concurrent.atomic.AtomicInteger();
+        try (var pool = Executors.newFixedThreadPool(8, Thread.ofVirtual().name("node-register-", 0).factory())) {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get(i);
+                String cidr = cidrs.get(i);
+                done.add(pool.submit(() -> {
+                    reporters.add(new NodeReporter(client, new NodeReporter.Config(name, config.nodeIp(), config.labels(), cidr, port,
+                            config.capacity(), config.leaseDuration(), config.renewInterval(), config.reportInterval(), runtime.name()),
+                            heartbeats).start());
+                    int n = registered.incrementAndGet();
+                    if (n % 100 == 0) LOG.info("{} of {} simulated nodes registered", n, names.size());
+                    return null;
+                }));
+            }
+            for (var f : done) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("registering a simulated node failed: " + e.getCause(), e.getCause());
+                }
+            }
+        }
+        LOG.info("agent simulating {} nodes {}..{} ({}), pod CIDR {} ({} each)", names.size(), names.getFirst(), names.getLast(),
+                config.nodeIp(), config.podCidr(), cidrs.getFirst().substring(cidrs.getFirst().indexOf('/')));
+        return this;
     }
 
     /** The agent's endpoint (logs, health). */
@@ -207,7 +289,8 @@ public final class Agent implements AutoCloseable {
         if (rotation != null) rotation.interrupt();
         if (proxy != null) proxy.close();
         if (pods != null) pods.close();
-        if (reporter != null) reporter.close();
+        reporters.forEach(NodeReporter::close);
+        if (heartbeats != null) heartbeats.shutdownNow();
         if (http != null) http.close();
         if (runtime != null) runtime.close();
     }

@@ -75,6 +75,11 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--max-pods", defaultValue = "110", description = "Pods the node takes (default: ${DEFAULT-VALUE}).")
     int maxPods;
 
+    @Option(names = "--simulate-nodes", paramLabel = "N", defaultValue = "0",
+            description = "With --runtime simulated: stand for N nodes, NODE-NAME-0 to NODE-NAME-(N-1), all on --node-ip, each with "
+                    + "its own slice of --pod-cidr (give a large one, e.g. 10.0.0.0/8), as KWOK does for scale tests (default: none).")
+    int simulateNodes;
+
     @Override
     public Integer call() throws Exception {
         Agent.Config config = config();
@@ -85,7 +90,9 @@ final class AgentCommand implements Callable<Integer> {
         try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
              Agent agent = new Agent(client, config).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            System.err.println("kubeha agent: node " + nodeName + " (" + nodeIp + ") against " + client.getMasterUrl() + ", "
+            String nodes = config.simulateNodes() == 0 ? "node " + nodeName
+                    : config.simulateNodes() + " simulated nodes " + nodeName + "-0.." + nodeName + "-" + (config.simulateNodes() - 1);
+            System.err.println("kubeha agent: " + nodes + " (" + nodeIp + ") against " + client.getMasterUrl() + ", "
                     + config.runtime() + " runtime, pods in " + config.podCidr() + ", endpoint " + agent.endpoint());
             stop.await();
         }
@@ -111,7 +118,8 @@ final class AgentCommand implements Callable<Integer> {
             var renew = Args.duration("--node-lease-renew-interval", renewInterval);
             var first = Args.duration("--container-restart-backoff", backoff);
             return new Agent.Config(nodeName, nodeIp, dataDir, l, podCidr, port, runtime, imageStore, capacity,
-                    c.leaseDuration(), renew, c.reportInterval(), first, c.maxBackoff(), c.jvmOptions(), clusterDns, clusterDomain);
+                    c.leaseDuration(), renew, c.reportInterval(), first, c.maxBackoff(), c.jvmOptions(), clusterDns, clusterDomain,
+                    simulateNodes);
         } catch (IllegalArgumentException e) {
             throw new Main.UserError(e.getMessage());
         }

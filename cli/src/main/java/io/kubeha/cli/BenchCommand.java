@@ -4,6 +4,7 @@ import io.kubeha.bench.ApiBench;
 import io.kubeha.bench.BenchTarget;
 import io.kubeha.bench.Machine;
 import io.kubeha.bench.Phases;
+import io.kubeha.bench.PodBench;
 import io.kubeha.bench.RawEtcdTarget;
 import io.kubeha.bench.SchedulerBench;
 import io.kubeha.bench.StoreBench;
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks; results as Markdown tables.",
-        subcommands = {BenchCommand.StoreBenchCommand.class, BenchCommand.ApiBenchCommand.class, BenchCommand.SchedulerBenchCommand.class})
+        subcommands = {BenchCommand.StoreBenchCommand.class, BenchCommand.ApiBenchCommand.class, BenchCommand.SchedulerBenchCommand.class,
+                BenchCommand.PodBenchCommand.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -287,6 +289,62 @@ final class BenchCommand implements Runnable {
                     rate > 0 ? String.format("at %.0f/s", rate) : "as fast as possible", concurrency,
                     backlog ? ", all before the scheduler started" : "");
             System.out.print(SchedulerBench.table(SchedulerBench.medians(results)));
+            return 0;
+        }
+    }
+
+    @Command(name = "pods", mixinStandardHelpOptions = true,
+            description = "The node agent starting pods: latency from creating a pod (already bound to a node) to seeing it Ready "
+                    + "on a watch, pods Ready per second, and the resident memory of the server, the agent and the pods' processes. "
+                    + "Starts kubeha server (embedded store in a temp dir) and kubeha agent as child processes and kills them after. "
+                    + "The issue's scale figure: --runtime simulated --nodes 1000 --pods 30000.")
+    static final class PodBenchCommand implements Callable<Integer> {
+        @Option(names = "--runtime", defaultValue = "process",
+                description = "process (every pod an OS process) or simulated (no process; one agent can be many nodes) (default: ${DEFAULT-VALUE}).")
+        String runtime;
+
+        @Option(names = "--nodes", defaultValue = "1", description = "Nodes; more than one needs --runtime simulated (default: ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--pods", defaultValue = "100", description = "Pods per run, spread over the nodes (default: ${DEFAULT-VALUE}).")
+        int pods;
+
+        @Option(names = "--rounds", defaultValue = "1", description = "Rounds, each with fresh processes; medians are reported (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--concurrency", defaultValue = "16", description = "Client threads creating pods (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        @Option(names = "--image", paramLabel = "NAME:TAG",
+                description = "With --runtime process: run this image of the agent's store (e.g. logapi:1.0) with a readiness probe on "
+                        + "its /readyz, instead of a shell that sleeps.")
+        String image;
+
+        @Option(names = "--heap", defaultValue = "2g", description = "Maximum heap of the server's and the agent's JVMs (default: ${DEFAULT-VALUE}).")
+        String heap;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rounds < 1) throw new Main.UserError("--rounds must be at least 1");
+            PodBench bench;
+            try {
+                bench = new PodBench(new PodBench.Config(runtime, nodes, pods, concurrency, image, Main.class.getName(), heap,
+                        System.getProperty("kubeha.images") == null ? null : Path.of(System.getProperty("kubeha.images"))), System.err);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserError(e.getMessage());
+            }
+            List<PodBench.Result> results = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                System.err.printf("bench: round %d/%d: %s runtime, %,d node(s), %,d pods ...%n", round, rounds, runtime, nodes, pods);
+                results.add(bench.run());
+            }
+            System.out.println(Machine.describe());
+            System.out.printf("Medians of %d round(s); %,d pods (%s) created bound to %,d node(s) by %d threads; latency from the "
+                            + "create call returning to Ready=True arriving on a watch; pods Ready/s from the first create call to the "
+                            + "last pod Ready; memory (VmRSS, and VmHWM as the peak) once every pod was Ready.%n%n", rounds, pods,
+                    runtime.equals("simulated") ? "simulated, no process" : image != null ? image + " with a readiness probe" : "sh -c 'exec sleep 3600'",
+                    nodes, concurrency);
+            System.out.print(PodBench.table(PodBench.medians(results)));
             return 0;
         }
     }

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -62,12 +63,32 @@ public final class NodeReporter implements AutoCloseable {
     private final KubernetesClient client;
     private final Config config;
     private final ScheduledExecutorService timer;
+    private final boolean ownTimer;
     private volatile Instant lastReport = Instant.EPOCH;
+    private volatile ScheduledFuture<?> heartbeats;
+    private Lease lease; // the last one written: renewed without reading it again while nobody else writes it
 
     public NodeReporter(KubernetesClient client, Config config) {
+        this(client, config, Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-heartbeat").factory()), true);
+    }
+
+    /**
+     * A reporter whose heartbeats run on {@code timer}, shared with other nodes' reporters (simulated nodes: one
+     * thread for a thousand nodes, not a thousand threads); the timer is the caller's to shut down.
+     */
+    public NodeReporter(KubernetesClient client, Config config, ScheduledExecutorService timer) {
+        this(client, config, timer, false);
+    }
+
+    private NodeReporter(KubernetesClient client, Config config, ScheduledExecutorService timer, boolean ownTimer) {
         this.client = client;
         this.config = config;
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-heartbeat").factory());
+        this.timer = timer;
+        this.ownTimer = ownTimer;
+    }
+
+    public String nodeName() {
+        return config.nodeName();
     }
 
     /** Registers the node (retrying until the API server answers) and starts the heartbeats. */
@@ -85,7 +106,9 @@ public final class NodeReporter implements AutoCloseable {
         }
         renewLease();
         long renew = config.renewInterval().toMillis();
-        timer.scheduleWithFixedDelay(this::heartbeat, renew, renew, TimeUnit.MILLISECONDS);
+        // reporters sharing a timer start at random points of the interval, so that their renewals spread over it
+        long first = ownTimer ? renew : 1 + java.util.concurrent.ThreadLocalRandom.current().nextLong(renew);
+        heartbeats = timer.scheduleWithFixedDelay(this::heartbeat, first, renew, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -195,9 +218,20 @@ public final class NodeReporter implements AutoCloseable {
                 .withLastHeartbeatTime(now).withLastTransitionTime(since).build();
     }
 
-    private void renewLease() {
+    private synchronized void renewLease() {
         ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
         var leases = client.leases().inNamespace("kube-node-lease");
+        if (lease != null) {
+            // one request per renewal, as the kubelet's lease controller does: the copy it wrote last, updated
+            lease.getSpec().setRenewTime(now);
+            try {
+                lease = leases.resource(lease).update();
+                return;
+            } catch (KubernetesClientException e) {
+                lease = null; // changed or gone meanwhile: read it again below
+                if (e.getCode() != 409 && e.getCode() != 404) throw e;
+            }
+        }
         Lease l = leases.withName(config.nodeName()).get();
         if (l == null) {
             Node n = client.nodes().withName(config.nodeName()).get();
@@ -209,7 +243,7 @@ public final class NodeReporter implements AutoCloseable {
                         .withName(n.getMetadata().getName()).withUid(n.getMetadata().getUid()).build()).endMetadata();
             }
             try {
-                leases.resource(b.build()).create();
+                lease = leases.resource(b.build()).create();
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) throw e;
             }
@@ -218,7 +252,7 @@ public final class NodeReporter implements AutoCloseable {
         l.getSpec().setHolderIdentity(config.nodeName());
         l.getSpec().setLeaseDurationSeconds((int) config.leaseDuration().toSeconds());
         l.getSpec().setRenewTime(now);
-        leases.resource(l).update();
+        lease = leases.resource(l).update();
     }
 
     private static String osImage() {
@@ -242,6 +276,8 @@ public final class NodeReporter implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        ScheduledFuture<?> h = heartbeats;
+        if (h != null) h.cancel(false);
+        if (ownTimer) timer.shutdownNow();
     }
 }

@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The pods bound to this node, each run by its own {@link PodWorker}: an informer over pods with
- * {@code spec.nodeName} = this node feeds them. On start it takes back what the runtime recovered from an earlier
+ * {@code spec.nodeName} = this node feeds them. An agent simulating many nodes has one manager for all of them:
+ * ONE informer over every pod (not a watch per node), each pod handed to its node's {@link PodContext} by
+ * {@code spec.nodeName}; pods bound to other nodes are ignored. On start it takes back what the runtime recovered from an earlier
  * life of the agent; containers whose pod no longer exists once the informer has synced are stopped (no orphans),
  * and pods are never started twice (no duplicates).
  */
@@ -24,13 +26,25 @@ public final class PodManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PodManager.class);
 
     private final PodContext ctx;
+    private final Map<String, PodContext> nodes;
     private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
     private final Map<String, List<RunningContainer>> recovered = new HashMap<>();
     private SharedIndexInformer<Pod> informer;
     private volatile boolean closed;
 
     public PodManager(PodContext ctx) {
-        this.ctx = ctx;
+        this(List.of(ctx));
+    }
+
+    /** One manager for the pods of several nodes (all on one runtime and one API client), for simulated nodes. */
+    public PodManager(List<PodContext> nodes) {
+        if (nodes.isEmpty()) throw new IllegalArgumentException("no node to run pods for");
+        this.ctx = nodes.getFirst();
+        Map<String, PodContext> byName = new HashMap<>();
+        for (PodContext c : nodes) {
+            if (byName.put(c.nodeName(), c) != null) throw new IllegalArgumentException("node " + c.nodeName() + " given twice");
+        }
+        this.nodes = Map.copyOf(byName);
     }
 
     public PodManager start() {
@@ -41,7 +55,9 @@ public final class PodManager implements AutoCloseable {
             LOG.info("found {} containers of {} pods still running from before", recovered.values().stream().mapToInt(List::size).sum(),
                     recovered.size());
         }
-        informer = io.kubeha.client.Informers.keepTrying(ctx.client().pods().inAnyNamespace().withField("spec.nodeName", ctx.nodeName()).runnableInformer(0));
+        var all = ctx.client().pods().inAnyNamespace();
+        informer = (nodes.size() == 1 ? all.withField("spec.nodeName", ctx.nodeName()) : all).runnableInformer(0);
+        io.kubeha.client.Informers.keepTrying(informer);
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
@@ -66,13 +82,15 @@ public final class PodManager implements AutoCloseable {
 
     private void seen(Pod pod) {
         if (closed) return;
+        PodContext node = pod.getSpec() == null || pod.getSpec().getNodeName() == null ? null : nodes.get(pod.getSpec().getNodeName());
+        if (node == null) return; // not bound, or bound to a node this agent is not
         String uid = pod.getMetadata().getUid();
         PodWorker w = workers.computeIfAbsent(uid, u -> {
             List<RunningContainer> mine;
             synchronized (recovered) {
                 mine = recovered.remove(u);
             }
-            return new PodWorker(ctx, pod, mine == null ? List.of() : mine, () -> workers.remove(u)).start();
+            return new PodWorker(node, pod, mine == null ? List.of() : mine, () -> workers.remove(u)).start();
         });
         w.update(pod);
     }
