@@ -84,8 +84,13 @@ final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Agent.Config config = config();
         ImageStore images = new ImageStore(config.imageStore());
-        preloadImages(images, preload != null ? preload : defaultPreload());
-        importSelf(images);
+        try {
+            preloadImages(images, preload != null ? preload : defaultPreload());
+            importSelf(images);
+        } catch (IOException | RuntimeException e) {
+            // several agents sharing one store may race to import the same image: the one that lost still runs
+            System.err.println("kubeha agent: images not (re)imported into " + images.root() + ": " + e.getMessage());
+        }
         CountDownLatch stop = new CountDownLatch(1);
         try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
              Agent agent = new Agent(client, config).start()) {
