@@ -256,10 +256,10 @@ class AgentTest {
         long pid = pid(main(get("keep")));
         agent.close();
         agent = newAgent().start();
-        // still one process, the same, still Running with no restart; and deleting the pod stops it
+        // still one process, the same, still Running and Ready with no restart; and deleting the pod stops it
         await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> {
             ContainerStatus cs = main(get("keep"));
-            return pid(cs) == pid && cs.getRestartCount() == 0 && ProcessHandle.of(pid).isPresent();
+            return pid(cs) == pid && cs.getRestartCount() == 0 && ProcessHandle.of(pid).isPresent() && Boolean.TRUE.equals(cs.getReady());
         });
         client.pods().inNamespace("default").withName("keep").delete();
         await().atMost(WAIT).until(() -> get("keep") == null);

@@ -116,6 +116,7 @@ public final class ContainerLogs {
             String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss.SSS").withZone(java.time.ZoneOffset.UTC)
                     .format(java.time.Instant.now());
             Path copy = current.resolveSibling(current.getFileName() + "." + stamp);
+            for (int i = 1; Files.exists(copy); i++) copy = current.resolveSibling(current.getFileName() + "." + stamp + "-" + i);
             Files.copy(current, copy);
             try (var ch = java.nio.channels.FileChannel.open(current, java.nio.file.StandardOpenOption.WRITE)) {
                 ch.truncate(0);

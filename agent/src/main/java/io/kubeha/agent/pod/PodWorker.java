@@ -81,6 +81,8 @@ final class PodWorker {
         String waitingReason = "ContainerCreating";
         String waitingMessage;
         boolean done;
+        /** Taken back after an agent restart, its probes not yet started. */
+        boolean adopted;
         volatile boolean ready;
         volatile boolean started;
         final List<Prober> probers = new ArrayList<>();
@@ -121,6 +123,7 @@ final class PodWorker {
             rec.current = rc;
             rec.everStarted = true;
             rec.restartCount = counts.getOrDefault(rc.name(), 0);
+            rec.adopted = true; // its probes start with the first sync, as for a container just started
             rc.exit().thenRun(this::wake);
             LOG.info("pod {}/{}: took back container {} ({})", ns(), name(), rc.name(), rc.id());
         }
@@ -209,6 +212,14 @@ final class PodWorker {
         for (Container c : p.getSpec().getContainers()) {
             ContainerRecord rec = containers.computeIfAbsent(c.getName(), ContainerRecord::new);
             if (rec.current != null && rec.current.exited().isPresent()) ended(p, c, rec, policy);
+            if (rec.current != null && rec.adopted) {
+                rec.adopted = false;
+                try {
+                    startProbers(c, rec, Environment.of(p, c, podIp, ctx.hostIp(), lookup()));
+                } catch (Environment.ConfigError e) {
+                    startProbers(c, rec, Map.of());
+                }
+            }
             if (rec.current == null && !rec.done) {
                 Instant now = Instant.now(ctx.clock());
                 if (rec.backoffUntil != null && now.isBefore(rec.backoffUntil)) {
@@ -542,9 +553,10 @@ final class PodWorker {
         ctx.events().pod(p, "Warning", "Unhealthy", probe + " probe failed: " + message);
         ctx.events().pod(p, "Normal", "Killing", "Container " + c.getName() + " failed " + probe.toLowerCase()
                 + " probe, will be restarted");
-        rec.closeProbers();
-        rec.ready = false;
+        // stop first: closing the probers interrupts this very thread (a prober's), which would cut the signalling short
         if (rec.current != null) rec.current.stop(grace(p));
+        rec.ready = false;
+        rec.closeProbers();
     }
 
     private static Duration grace(Pod p) {

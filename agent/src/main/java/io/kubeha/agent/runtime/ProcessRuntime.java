@@ -122,11 +122,26 @@ public final class ProcessRuntime implements ContainerRuntime {
             props.store(w, "a container process started by the kubeha agent");
         }
         CompletableFuture<RunningContainer.Exit> exit = p.onExit().thenApply(done -> {
+            // the container ends with its main process, as a cgroup is torn down: whatever it started goes too
+            killGroup(done.pid());
             boolean oom = cgroup.map(MemoryCgroup::oomKilled).orElse(false);
             cgroup.ifPresent(MemoryCgroup::remove);
             return oom ? new RunningContainer.Exit(done.exitValue(), "OOMKilled", Instant.now()) : RunningContainer.Exit.of(done.exitValue(), Instant.now());
         });
         return new ProcessContainer(spec.podUid(), spec.container(), p.toHandle(), started, exit, state);
+    }
+
+    /** SIGKILL to a process group that may still have members (a group id is not reused while it has any). */
+    private static void killGroup(long pgid) {
+        try {
+            Process k = new ProcessBuilder("kill", "-KILL", "--", "-" + pgid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            k.waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // no kill command: nothing more to do
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static String rootMessage(Throwable e) {
