@@ -1,5 +1,7 @@
 package io.kubeha.controllers.daemonset;
 
+import io.kubeha.controllers.OwnerRefs;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
@@ -168,14 +170,6 @@ public final class DaemonSetController extends InformerController {
         return out;
     }
 
-    static OwnerReference controllerRef(HasMetadata o) {
-        List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-        if (refs == null) {
-            return null;
-        }
-        return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(null);
-    }
-
     /** The DaemonSet a controller reference points to, if it is in the cache with that uid. */
     private DaemonSet resolve(String namespace, OwnerReference ref) {
         if (ref == null || !"DaemonSet".equals(ref.getKind())) {
@@ -197,7 +191,7 @@ public final class DaemonSetController extends InformerController {
 
     /** The owner of a revision, or for an orphan every DaemonSet that may adopt it. */
     private List<String> daemonSetsOf(ControllerRevision r) {
-        OwnerReference ref = controllerRef(r);
+        OwnerReference ref = OwnerRefs.controllerOf(r);
         if (ref != null) {
             DaemonSet ds = resolve(r.getMetadata().getNamespace(), ref);
             return ds == null ? List.of() : List.of(key(ds));
@@ -211,7 +205,7 @@ public final class DaemonSetController extends InformerController {
             podDeleted(pod);
             return;
         }
-        OwnerReference ref = controllerRef(pod);
+        OwnerReference ref = OwnerRefs.controllerOf(pod);
         if (ref != null) {
             DaemonSet ds = resolve(pod.getMetadata().getNamespace(), ref);
             if (ds != null) {
@@ -231,7 +225,7 @@ public final class DaemonSetController extends InformerController {
             podDeleted(newPod);
             return;
         }
-        OwnerReference oldRef = controllerRef(oldPod), newRef = controllerRef(newPod);
+        OwnerReference oldRef = OwnerRefs.controllerOf(oldPod), newRef = OwnerRefs.controllerOf(newPod);
         if (!Objects.equals(oldRef, newRef) && oldRef != null) {
             DaemonSet old = resolve(oldPod.getMetadata().getNamespace(), oldRef);
             if (old != null) {
@@ -255,7 +249,7 @@ public final class DaemonSetController extends InformerController {
     }
 
     private void podDeleted(Pod pod) {
-        DaemonSet ds = resolve(pod.getMetadata().getNamespace(), controllerRef(pod));
+        DaemonSet ds = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
         if (ds == null) {
             return;
         }
@@ -355,7 +349,7 @@ public final class DaemonSetController extends InformerController {
         List<Pod> owned = new ArrayList<>();
         Boolean canAdopt = null;
         for (Pod pod : candidates) {
-            OwnerReference ref = controllerRef(pod);
+            OwnerReference ref = OwnerRefs.controllerOf(pod);
             boolean matches = LabelSelectors.matches(ds.getSpec().getSelector(), pod.getMetadata().getLabels());
             if (ref != null) {
                 if (!Objects.equals(ref.getUid(), uid)) {
@@ -881,7 +875,7 @@ public final class DaemonSetController extends InformerController {
         List<ControllerRevision> out = new ArrayList<>();
         Boolean canAdopt = null;
         for (ControllerRevision r : histories.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ds.getMetadata().getNamespace())) {
-            OwnerReference ref = controllerRef(r);
+            OwnerReference ref = OwnerRefs.controllerOf(r);
             boolean matches = LabelSelectors.matches(ds.getSpec().getSelector(), r.getMetadata().getLabels());
             if (ref != null) {
                 if (!Objects.equals(ref.getUid(), ds.getMetadata().getUid())) {

@@ -1,5 +1,7 @@
 package io.kubeha.controllers.deployment;
 
+import io.kubeha.controllers.OwnerRefs;
+
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -87,7 +89,7 @@ public final class DeploymentController extends InformerController {
 
             @Override
             public void onDelete(ReplicaSet rs, boolean unknown) {
-                Deployment d = resolve(rs.getMetadata().getNamespace(), controllerRef(rs));
+                Deployment d = resolve(rs.getMetadata().getNamespace(), OwnerRefs.controllerOf(rs));
                 if (d != null) {
                     queue.add(key(d));
                 }
@@ -109,23 +111,12 @@ public final class DeploymentController extends InformerController {
             }
         });
         pods.addIndexers(Map.of(CONTROLLER_UID, p -> {
-            OwnerReference ref = controllerRef(p.getMetadata().getOwnerReferences());
+            OwnerReference ref = OwnerRefs.controllerOf(p.getMetadata().getOwnerReferences());
             return ref == null ? List.of() : List.of(ref.getUid());
         }));
     }
 
     // ---- event handlers: only enqueue keys ----
-
-    static OwnerReference controllerRef(List<OwnerReference> refs) {
-        if (refs == null) {
-            return null;
-        }
-        return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(null);
-    }
-
-    static OwnerReference controllerRef(ReplicaSet rs) {
-        return controllerRef(rs.getMetadata().getOwnerReferences());
-    }
 
     private Deployment resolve(String namespace, OwnerReference ref) {
         if (ref == null || !"Deployment".equals(ref.getKind())) {
@@ -146,7 +137,7 @@ public final class DeploymentController extends InformerController {
     }
 
     private void replicaSetAdded(ReplicaSet rs) {
-        OwnerReference ref = controllerRef(rs);
+        OwnerReference ref = OwnerRefs.controllerOf(rs);
         if (ref != null) {
             Deployment d = resolve(rs.getMetadata().getNamespace(), ref);
             if (d != null) {
@@ -161,7 +152,7 @@ public final class DeploymentController extends InformerController {
         if (Objects.equals(oldRs.getMetadata().getResourceVersion(), newRs.getMetadata().getResourceVersion())) {
             return;
         }
-        OwnerReference oldRef = controllerRef(oldRs), newRef = controllerRef(newRs);
+        OwnerReference oldRef = OwnerRefs.controllerOf(oldRs), newRef = OwnerRefs.controllerOf(newRs);
         boolean refChanged = !Objects.equals(oldRef, newRef);
         if (refChanged && oldRef != null) {
             Deployment d = resolve(oldRs.getMetadata().getNamespace(), oldRef);
@@ -184,7 +175,7 @@ public final class DeploymentController extends InformerController {
 
     /** A Recreate Deployment waits for its old pods to be gone: their deletion (or end) must wake it. */
     private void podChanged(Pod pod) {
-        OwnerReference ref = controllerRef(pod.getMetadata().getOwnerReferences());
+        OwnerReference ref = OwnerRefs.controllerOf(pod.getMetadata().getOwnerReferences());
         if (ref == null || !"ReplicaSet".equals(ref.getKind())) {
             return;
         }
@@ -192,7 +183,7 @@ public final class DeploymentController extends InformerController {
         if (rs == null || !Objects.equals(rs.getMetadata().getUid(), ref.getUid())) {
             return;
         }
-        Deployment d = resolve(rs.getMetadata().getNamespace(), controllerRef(rs));
+        Deployment d = resolve(rs.getMetadata().getNamespace(), OwnerRefs.controllerOf(rs));
         if (d != null && Replicas.isRecreate(d)) {
             queue.add(key(d));
         }
@@ -248,7 +239,7 @@ public final class DeploymentController extends InformerController {
         List<ReplicaSet> owned = new ArrayList<>();
         Boolean canAdopt = null;
         for (ReplicaSet rs : replicaSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, d.getMetadata().getNamespace())) {
-            OwnerReference ref = controllerRef(rs);
+            OwnerReference ref = OwnerRefs.controllerOf(rs);
             boolean matches = LabelSelectors.matches(d.getSpec().getSelector(), rs.getMetadata().getLabels());
             if (ref != null) {
                 if (!Objects.equals(ref.getUid(), uid)) {
@@ -422,7 +413,7 @@ public final class DeploymentController extends InformerController {
             if (e.getCode() == 409 && "AlreadyExists".equals(e.getStatus() == null ? null : e.getStatus().getReason())) {
                 // a slow cache, or a hash collision: read the one that exists
                 ReplicaSet there = replicaSetsApi(rs).withName(rs.getMetadata().getName()).get();
-                OwnerReference ref = there == null ? null : controllerRef(there);
+                OwnerReference ref = there == null ? null : OwnerRefs.controllerOf(there);
                 if (there != null && ref != null && Objects.equals(ref.getUid(), d.getMetadata().getUid())
                         && PodTemplates.equalIgnoreHash(d.getSpec().getTemplate(), there.getSpec().getTemplate(), serialization)) {
                     created = there;

@@ -1,5 +1,7 @@
 package io.kubeha.controllers.replicaset;
 
+import io.kubeha.controllers.OwnerRefs;
+
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -100,14 +102,6 @@ public final class ReplicaSetController extends InformerController {
 
     // ---- event handlers: only bookkeeping of expectations and enqueueing keys ----
 
-    static OwnerReference controllerRef(Pod pod) {
-        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
-        if (refs == null) {
-            return null;
-        }
-        return refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(null);
-    }
-
     /** The ReplicaSet a controller reference points to, if it is in the cache with that uid. */
     private ReplicaSet resolve(String namespace, OwnerReference ref) {
         if (ref == null || !"ReplicaSet".equals(ref.getKind())) {
@@ -133,13 +127,13 @@ public final class ReplicaSetController extends InformerController {
             podDeleted(pod);
             return;
         }
-        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), controllerRef(pod));
+        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
         if (rs != null) {
             expectations.creationObserved(key(rs));
             queue.add(key(rs));
             return;
         }
-        if (controllerRef(pod) == null) {
+        if (OwnerRefs.controllerOf(pod) == null) {
             matchingReplicaSets(pod).forEach(r -> queue.add(key(r)));
         }
     }
@@ -156,7 +150,7 @@ public final class ReplicaSetController extends InformerController {
             }
             return;
         }
-        OwnerReference oldRef = controllerRef(oldPod), newRef = controllerRef(newPod);
+        OwnerReference oldRef = OwnerRefs.controllerOf(oldPod), newRef = OwnerRefs.controllerOf(newPod);
         boolean refChanged = !Objects.equals(oldRef, newRef);
         if (refChanged && oldRef != null) {
             ReplicaSet old = resolve(oldPod.getMetadata().getNamespace(), oldRef);
@@ -182,7 +176,7 @@ public final class ReplicaSetController extends InformerController {
     }
 
     private void podDeleted(Pod pod) {
-        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), controllerRef(pod));
+        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
         if (rs == null) {
             return;
         }
@@ -246,7 +240,7 @@ public final class ReplicaSetController extends InformerController {
         List<Pod> owned = new ArrayList<>();
         Boolean canAdopt = null;
         for (Pod pod : candidates) {
-            OwnerReference ref = controllerRef(pod);
+            OwnerReference ref = OwnerRefs.controllerOf(pod);
             boolean matches = LabelSelectors.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels());
             if (ref != null) {
                 if (!Objects.equals(ref.getUid(), uid)) {

@@ -1,5 +1,6 @@
 package io.kubeha.controllers.daemonset;
 
+import io.kubeha.controllers.OwnerRefs;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -170,7 +171,7 @@ final class Cluster implements AutoCloseable {
     }
 
     static boolean ownedBy(Pod p, DaemonSet ds) {
-        OwnerReference ref = DaemonSetController.controllerRef(p);
+        OwnerReference ref = OwnerRefs.controllerOf(p);
         return ref != null && ref.getUid().equals(ds.getMetadata().getUid());
     }
 

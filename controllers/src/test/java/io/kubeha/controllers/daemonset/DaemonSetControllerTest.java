@@ -1,5 +1,6 @@
 package io.kubeha.controllers.daemonset;
 
+import io.kubeha.controllers.OwnerRefs;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -51,7 +52,7 @@ class DaemonSetControllerTest {
         String hash = null;
         for (Pod p : pods) {
             assertThat(p.getMetadata().getName()).startsWith("kube-proxy-");
-            var ref = DaemonSetController.controllerRef(p);
+            var ref = OwnerRefs.controllerOf(p);
             assertThat(ref.getKind()).isEqualTo("DaemonSet");
             assertThat(ref.getApiVersion()).isEqualTo("apps/v1");
             assertThat(ref.getBlockOwnerDeletion()).isTrue();

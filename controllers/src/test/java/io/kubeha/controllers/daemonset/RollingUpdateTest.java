@@ -1,5 +1,6 @@
 package io.kubeha.controllers.daemonset;
 
+import io.kubeha.controllers.OwnerRefs;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
@@ -160,7 +161,7 @@ class RollingUpdateTest {
             }
             assertThat(history).allSatisfy(r -> {
                 assertThat(r.getMetadata().getLabels()).containsEntry("app", "agent");
-                assertThat(DaemonSetController.controllerRef(r).getUid()).isEqualTo(ds.getMetadata().getUid());
+                assertThat(OwnerRefs.controllerOf(r).getUid()).isEqualTo(ds.getMetadata().getUid());
             });
             assertThat(rows(kubectl.run("rollout", "history", "ds/agent", "-n", NS).orFail().out())).containsExactly("1", "2");
             assertThat(kubectl.run("rollout", "history", "ds/agent", "-n", NS, "--revision=1").orFail().out()).contains("agent:1");

@@ -1,5 +1,6 @@
 package io.kubeha.controllers.deployment;
 
+import io.kubeha.controllers.OwnerRefs;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
@@ -188,7 +189,7 @@ class DeploymentControllerTest {
         await().atMost(ApiFixture.WAIT).untilAsserted(() -> {
             ReplicaSet adopted = f.client.apps().replicaSets().inNamespace(ns).withName("orphan").get();
             assertThat(adopted.getMetadata().getUid()).isEqualTo(orphan.getMetadata().getUid());
-            assertThat(DeploymentController.controllerRef(adopted).getName()).isEqualTo("web");
+            assertThat(OwnerRefs.controllerOf(adopted).getName()).isEqualTo("web");
             assertThat(adopted.getSpec().getReplicas()).isZero();
         });
         assertThat(f.pods(ns, "web")).hasSize(2).allSatisfy(p -> assertThat(image(p)).isEqualTo("img:1"));

@@ -1,5 +1,6 @@
 package io.kubeha.controllers.deployment;
 
+import io.kubeha.controllers.OwnerRefs;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -96,7 +97,7 @@ final class DeploymentFixture implements AutoCloseable {
         Deployment d = get(ns, name);
         return client.apps().replicaSets().inNamespace(ns).list().getItems().stream()
                 .filter(rs -> {
-                    var ref = DeploymentController.controllerRef(rs);
+                    var ref = OwnerRefs.controllerOf(rs);
                     return ref != null && Objects.equals(ref.getUid(), d.getMetadata().getUid());
                 })
                 .sorted(Comparator.comparing((ReplicaSet rs) -> rs.getMetadata().getCreationTimestamp())

@@ -1,5 +1,6 @@
 package io.kubeha.controllers.deployment;
 
+import io.kubeha.controllers.OwnerRefs;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -36,7 +37,7 @@ class RollingUpdateTest {
     static Predicate<Pod> ownedBy(List<ReplicaSet> rss) {
         Set<String> uids = rss.stream().map(rs -> rs.getMetadata().getUid()).collect(Collectors.toSet());
         return p -> {
-            var ref = DeploymentController.controllerRef(p.getMetadata().getOwnerReferences());
+            var ref = OwnerRefs.controllerOf(p.getMetadata().getOwnerReferences());
             return ref != null && "ReplicaSet".equals(ref.getKind()) && uids.contains(ref.getUid());
         };
     }
@@ -74,7 +75,7 @@ class RollingUpdateTest {
         assertThat(current.getSpec().getSelector().getMatchLabels()).containsEntry("pod-template-hash", hash).containsEntry("app", "web");
         assertThat(current.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("pod-template-hash", hash);
         assertThat(old.getMetadata().getLabels().get("pod-template-hash")).isNotEqualTo(hash);
-        var ref = DeploymentController.controllerRef(current);
+        var ref = OwnerRefs.controllerOf(current);
         assertThat(ref.getKind()).isEqualTo("Deployment");
         assertThat(ref.getName()).isEqualTo("web");
         assertThat(ref.getBlockOwnerDeletion()).isTrue();

@@ -1,5 +1,6 @@
 package io.kubeha.controllers.replicaset;
 
+import io.kubeha.controllers.OwnerRefs;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -63,7 +64,7 @@ class ReplicaSetControllerTest {
     }
 
     static boolean ownedBy(Pod p, ReplicaSet rs) {
-        OwnerReference ref = ReplicaSetController.controllerRef(p);
+        OwnerReference ref = OwnerRefs.controllerOf(p);
         return ref != null && ref.getUid().equals(rs.getMetadata().getUid());
     }
 
@@ -126,7 +127,7 @@ class ReplicaSetControllerTest {
             for (Pod p : owned(rs)) {
                 assertThat(p.getMetadata().getName()).startsWith("web-");
                 assertThat(p.getMetadata().getLabels()).containsEntry("app", "web").containsEntry("tier", "web");
-                OwnerReference ref = ReplicaSetController.controllerRef(p);
+                OwnerReference ref = OwnerRefs.controllerOf(p);
                 assertThat(ref.getKind()).isEqualTo("ReplicaSet");
                 assertThat(ref.getApiVersion()).isEqualTo("apps/v1");
                 assertThat(ref.getName()).isEqualTo("web");
@@ -179,13 +180,13 @@ class ReplicaSetControllerTest {
         Pod adopted = client.pods().inNamespace(NS).withName("orphan").get();
         assertThat(ownedBy(adopted, rs)).as("the orphan is adopted, not replaced").isTrue();
         assertThat(adopted.getMetadata().getUid()).isEqualTo(orphan.getMetadata().getUid());
-        assertThat(ReplicaSetController.controllerRef(adopted).getBlockOwnerDeletion()).isTrue();
+        assertThat(OwnerRefs.controllerOf(adopted).getBlockOwnerDeletion()).isTrue();
 
         client.pods().inNamespace(NS).withName("orphan").edit(p -> new PodBuilder(p).editMetadata()
                 .withLabels(Map.of("app", "elsewhere")).endMetadata().build());
         await().atMost(ApiFixture.WAIT).until(() -> {
             Pod p = client.pods().inNamespace(NS).withName("orphan").get();
-            return ReplicaSetController.controllerRef(p) == null && owned(rs).size() == 2;
+            return OwnerRefs.controllerOf(p) == null && owned(rs).size() == 2;
         });
         assertThat(owned(rs)).extracting(p -> p.getMetadata().getName()).doesNotContain("orphan");
     }
