@@ -1,8 +1,10 @@
 package io.kubeha.agent;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.LifecycleBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -19,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -222,6 +225,41 @@ class AgentTest {
             assertThat(t.getExitCode()).isEqualTo(137);
         });
         assertThat(get("hog").getStatus().getPhase()).isEqualTo("Failed");
+    }
+
+    @Test
+    void postStartRunsOnceTheContainerStartedAndPreStopBeforeItsSigterm() throws Exception {
+        Path trace = dir.resolve("trace");
+        Pod p = pod("hooked", "trap 'echo term >> " + trace + "; exit 0' TERM; while true; do sleep 0.2; done", "Always");
+        p.getSpec().getContainers().getFirst().setLifecycle(new LifecycleBuilder()
+                .withNewPostStart().withNewExec().withCommand("sh", "-c", "echo poststart >> " + trace).endExec().endPostStart()
+                .withNewPreStop().withNewExec().withCommand("sh", "-c", "echo prestop >> " + trace).endExec().endPreStop()
+                .build());
+        client.pods().resource(p).create();
+        await().atMost(WAIT).until(() -> {
+            Pod now = get("hooked");
+            return now.getStatus() != null && Boolean.TRUE.equals(main(now).getReady());
+        });
+        assertThat(Files.readString(trace)).isEqualTo("poststart\n");
+
+        client.pods().inNamespace("default").withName("hooked").delete();
+        await().atMost(WAIT).until(() -> get("hooked") == null);
+        assertThat(Files.readString(trace)).isEqualTo("poststart\nprestop\nterm\n");
+    }
+
+    @Test
+    void aFailingPostStartHookKillsTheContainerAndSaysWhy() {
+        Pod p = pod("badhook", "exec sleep 600", "Always");
+        p.getSpec().getContainers().getFirst().setLifecycle(new LifecycleBuilder()
+                .withNewPostStart().withNewExec().withCommand("sh", "-c", "echo no way; exit 7").endExec().endPostStart().build());
+        client.pods().resource(p).create();
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(main(get("badhook")).getRestartCount()).isPositive();
+            assertThat(client.v1().events().inNamespace("default").list().getItems())
+                    .filteredOn(e -> "badhook".equals(e.getInvolvedObject().getName()) && "FailedPostStartHook".equals(e.getReason()))
+                    .isNotEmpty()
+                    .allSatisfy(e -> assertThat(e.getMessage()).contains("exited with 7: no way"));
+        });
     }
 
     @Test

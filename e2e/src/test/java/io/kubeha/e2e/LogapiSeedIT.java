@@ -206,6 +206,11 @@ class LogapiSeedIT {
                     readinessProbe:
                       httpGet: {path: /readyz, port: 8080}
                       periodSeconds: 1
+                    # as in Kubernetes, proxies learn that a pod is going (its EndpointSlice) at about the time
+                    # the pod gets SIGTERM: serving on a few seconds lets them stop sending to it first
+                    lifecycle:
+                      preStop:
+                        sleep: {seconds: 5}
             ---
             apiVersion: v1
             kind: Service

@@ -2,6 +2,7 @@ package io.kubeha.agent.pod;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.LifecycleHandler;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -41,8 +42,13 @@ import java.util.concurrent.TimeUnit;
  *       by the restart policy (Always, OnFailure, Never) after the kubelet's back-off: at once the first time, then
  *       10s doubling to 5 minutes, reset once it ran for 10 minutes (CrashLoopBackOff while it waits).</li>
  *   <li>Probes: startup gates the others, liveness failure restarts the container, readiness makes it Ready.</li>
- *   <li>Deletion: a pod with a deletionTimestamp has its containers stopped (SIGTERM, SIGKILL after the grace
- *       period), then the agent deletes the pod object for good (grace 0, precondition on its uid).</li>
+ *   <li>Deletion: a pod with a deletionTimestamp has its containers stopped (the preStop hook, then SIGTERM, then
+ *       SIGKILL once the grace period is spent), then the agent deletes the pod object for good (grace 0,
+ *       precondition on its uid).</li>
+ *   <li>Lifecycle hooks (exec, httpGet, sleep): postStart runs once a container started, before its probes, and a
+ *       failure kills the container (FailedPostStartHook); preStop runs before every stop the agent decides
+ *       (deletion, a failed liveness or startup probe), bounded by the grace period, which the SIGTERM then gets
+ *       what is left of (at least 2 s, as the kubelet gives).</li>
  *   <li>After an agent restart the worker takes back the containers the runtime recovered, keeping their
  *       restart counts from the pod's last reported status.</li>
  * </ul>
@@ -83,6 +89,8 @@ final class PodWorker {
         boolean done;
         /** Taken back after an agent restart, its probes not yet started. */
         boolean adopted;
+        /** The run whose stop (its preStop hook first) is under way: stopped once only. */
+        RunningContainer stopping;
         volatile boolean ready;
         volatile boolean started;
         final List<Prober> probers = new ArrayList<>();
@@ -214,11 +222,7 @@ final class PodWorker {
             if (rec.current != null && rec.current.exited().isPresent()) ended(p, c, rec, policy);
             if (rec.current != null && rec.adopted) {
                 rec.adopted = false;
-                try {
-                    startProbers(c, rec, Environment.of(p, c, podIp, ctx.hostIp(), lookup()));
-                } catch (Environment.ConfigError e) {
-                    startProbers(c, rec, Map.of());
-                }
+                startProbers(c, rec, envOrEmpty(p, c));
             }
             if (rec.current == null && !rec.done) {
                 Instant now = Instant.now(ctx.clock());
@@ -331,9 +335,10 @@ final class PodWorker {
             rec.waitingReason = null;
             rec.waitingMessage = null;
             rc.exit().thenRun(this::wake);
-            startProbers(c, rec, env);
             ctx.events().pod(p, "Normal", "Started", "Started container " + c.getName());
             LOG.info("pod {}/{}: started container {} ({}) at {}", ns(), name(), c.getName(), rc.id(), podIp);
+            if (!postStart(p, c, rec, env)) return;
+            startProbers(c, rec, env);
         } catch (IOException e) {
             waiting(p, rec, "RunContainerError", e.getMessage());
             rec.backoffUntil = Instant.now(ctx.clock()).plus(rec.backoff.isZero() ? ctx.initialBackoff() : rec.backoff);
@@ -554,9 +559,110 @@ final class PodWorker {
         ctx.events().pod(p, "Normal", "Killing", "Container " + c.getName() + " failed " + probe.toLowerCase()
                 + " probe, will be restarted");
         // stop first: closing the probers interrupts this very thread (a prober's), which would cut the signalling short
-        if (rec.current != null) rec.current.stop(grace(p));
+        kill(p, rec, grace(p));
         rec.ready = false;
         rec.closeProbers();
+    }
+
+    /** The minimum a container gets between SIGTERM and SIGKILL after its preStop hook, as the kubelet gives. */
+    private static final Duration MIN_GRACE_AFTER_HOOK = Duration.ofSeconds(2);
+
+    /**
+     * Stops the container's current run as the kubelet kills a container: its preStop hook first (on a thread of its
+     * own, bounded by the grace period), then SIGTERM with what is left of the grace period (at least 2 s), then
+     * SIGKILL. Returns at once; the run's exit wakes the worker.
+     */
+    private void kill(Pod p, ContainerRecord rec, Duration grace) {
+        RunningContainer run = rec.current;
+        if (run == null || run.exited().isPresent() || rec.stopping == run) return;
+        rec.stopping = run;
+        Container c = spec(p, rec.name);
+        LifecycleHandler preStop = c == null || c.getLifecycle() == null ? null : c.getLifecycle().getPreStop();
+        if (preStop == null || grace.isZero() || ctx.runtime().name().equals("simulated")) {
+            run.stop(grace);
+            return;
+        }
+        Map<String, String> env = envOrEmpty(p, c);
+        Thread.ofVirtual().name("prestop-" + name() + "-" + rec.name).start(() -> {
+            long start = System.nanoTime();
+            String failure = hook(p, c, "PreStop", preStop, env, grace);
+            if (failure != null) {
+                LOG.info("pod {}/{}: preStop hook of {} failed: {}", ns(), name(), rec.name, failure);
+                ctx.events().pod(p, "Warning", "FailedPreStopHook", failure);
+            }
+            Duration left = grace.minusNanos(System.nanoTime() - start);
+            run.stop(left.compareTo(MIN_GRACE_AFTER_HOOK) < 0 ? MIN_GRACE_AFTER_HOOK : left);
+        });
+    }
+
+    /**
+     * Runs the container's postStart hook, if it has one, before its probes start (the kubelet does not call a
+     * container running until the hook returned). False when it failed: the container is killed and the restart
+     * policy decides, as the kubelet's FailedPostStartHook.
+     */
+    private boolean postStart(Pod p, Container c, ContainerRecord rec, Map<String, String> env) {
+        LifecycleHandler h = c.getLifecycle() == null ? null : c.getLifecycle().getPostStart();
+        if (h == null) return true;
+        // bounded so that a hook that never returns cannot hold the worker for good; the kubelet's own limit is
+        // the pod's lifetime, a grace period is the nearest bound the pod itself states
+        Duration bound = grace(p).plusSeconds(30);
+        String failure = hook(p, c, "PostStart", h, env, bound);
+        if (failure == null) return true;
+        LOG.info("pod {}/{}: postStart hook of {} failed: {}", ns(), name(), c.getName(), failure);
+        ctx.events().pod(p, "Warning", "FailedPostStartHook", failure);
+        ctx.events().pod(p, "Normal", "Killing", "FailedPostStartHook");
+        kill(p, rec, grace(p));
+        return false;
+    }
+
+    /** One hook, bounded by {@code timeout}: null when it succeeded, else the kubelet's words for the failure. */
+    private String hook(Pod p, Container c, String which, LifecycleHandler h, Map<String, String> env, Duration timeout) {
+        String pod = name() + "_" + ns() + "(" + uid + ")";
+        var result = new java.util.concurrent.atomic.AtomicReference<String>();
+        Thread t = Thread.ofVirtual().name(which.toLowerCase() + "-" + name() + "-" + c.getName()).start(() -> {
+            try {
+                if (h.getExec() != null) {
+                    String f = Handlers.exec(h.getExec().getCommand(), env, timeout);
+                    if (f != null) result.set("Exec lifecycle hook (" + h.getExec().getCommand() + ") for Container \"" + c.getName()
+                            + "\" in Pod \"" + pod + "\" failed - error: " + f);
+                } else if (h.getHttpGet() != null) {
+                    String f = Handlers.httpGet(h.getHttpGet(), c, podIp, timeout, "kube-lifecycle/1.33");
+                    if (f != null) result.set("HTTP lifecycle hook (" + h.getHttpGet().getPath() + ") for Container \"" + c.getName()
+                            + "\" in Pod \"" + pod + "\" failed - error: " + f);
+                } else if (h.getSleep() != null && h.getSleep().getSeconds() != null) {
+                    Thread.sleep(Duration.ofSeconds(Math.max(0, h.getSleep().getSeconds())));
+                } else if (h.getTcpSocket() != null) {
+                    result.set(which + " hook of container " + c.getName() + ": tcpSocket is not supported as a lifecycle handler");
+                } else {
+                    result.set(which + " hook of container " + c.getName() + " names no handler (exec, httpGet or sleep)");
+                }
+            } catch (InterruptedException e) {
+                // timed out: said below
+            }
+        });
+        try {
+            if (!t.join(timeout)) {
+                t.interrupt();
+                return which + " hook of container " + c.getName() + " in pod " + pod + " did not finish within " + human(timeout);
+            }
+        } catch (InterruptedException e) {
+            t.interrupt();
+            Thread.currentThread().interrupt();
+            return which + " hook of container " + c.getName() + " was interrupted";
+        }
+        return result.get();
+    }
+
+    private static Container spec(Pod p, String container) {
+        return p.getSpec().getContainers().stream().filter(c -> c.getName().equals(container)).findFirst().orElse(null);
+    }
+
+    private Map<String, String> envOrEmpty(Pod p, Container c) {
+        try {
+            return Environment.of(p, c, podIp, ctx.hostIp(), lookup());
+        } catch (Environment.ConfigError e) {
+            return Map.of();
+        }
     }
 
     private static Duration grace(Pod p) {
@@ -575,7 +681,7 @@ final class PodWorker {
                 rec.ready = false;
                 if (rec.current != null && rec.current.exited().isEmpty()) {
                     ctx.events().pod(p, "Normal", "Killing", "Stopping container " + rec.name);
-                    rec.current.stop(grace);
+                    kill(p, rec, grace);
                 }
             }
             LOG.info("pod {}/{}: stopping (grace {}s)", ns(), name(), grace.toSeconds());

@@ -1,19 +1,9 @@
 package io.kubeha.agent.pod;
 
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -29,9 +19,6 @@ final class Prober {
     interface Listener {
         void changed(Prober prober, boolean success, String message);
     }
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(10)).build();
 
     final Kind kind;
     private final Probe probe;
@@ -117,74 +104,10 @@ final class Prober {
 
     /** One attempt: null on success, else what failed, in the kubelet's words. */
     String attempt(Duration timeout) throws InterruptedException {
-        try {
-            if (probe.getHttpGet() != null) {
-                var g = probe.getHttpGet();
-                String host = g.getHost() == null || g.getHost().isEmpty() ? podIp : g.getHost();
-                int port = port(g.getPort());
-                String scheme = g.getScheme() == null ? "http" : g.getScheme().toLowerCase();
-                String path = g.getPath() == null || g.getPath().isEmpty() ? "/" : g.getPath();
-                if (!path.startsWith("/")) path = "/" + path;
-                HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(scheme + "://" + host + ":" + port + path)).timeout(timeout)
-                        .header("User-Agent", "kube-probe/1.33");
-                if (g.getHttpHeaders() != null) g.getHttpHeaders().forEach(h -> rb.header(h.getName(), h.getValue()));
-                HttpResponse<Void> r = HTTP.send(rb.GET().build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() >= 200 && r.statusCode() < 400) return null;
-                return "HTTP probe failed with statuscode: " + r.statusCode();
-            }
-            if (probe.getTcpSocket() != null) {
-                String host = probe.getTcpSocket().getHost() == null || probe.getTcpSocket().getHost().isEmpty() ? podIp : probe.getTcpSocket().getHost();
-                int port = port(probe.getTcpSocket().getPort());
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
-                    return null;
-                } catch (IOException e) {
-                    return "dial tcp " + host + ":" + port + ": connect: " + e.getMessage();
-                }
-            }
-            if (probe.getExec() != null) {
-                List<String> cmd = probe.getExec().getCommand();
-                if (cmd == null || cmd.isEmpty()) return "exec probe has no command";
-                ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-                pb.environment().clear();
-                pb.environment().putAll(env);
-                Process p = pb.start();
-                byte[] out = p.getInputStream().readNBytes(10 * 1024);
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly();
-                    return "command timed out";
-                }
-                return p.exitValue() == 0 ? null : "command " + cmd + " exited with " + p.exitValue() + ": " + new String(out).strip();
-            }
-            if (probe.getGrpc() != null) return "grpc probes are not supported by kubeha's agent";
-            return "the probe names no handler";
-        } catch (java.net.http.HttpTimeoutException e) {
-            return "Get \"" + describe() + "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
-        } catch (IOException | IllegalArgumentException e) {
-            return "Get \"" + describe() + "\": " + (e.getMessage() == null ? e.toString() : e.getMessage());
-        }
-    }
-
-    private String describe() {
-        var g = probe.getHttpGet();
-        if (g == null) return kind.name().toLowerCase() + " probe";
-        return "http://" + podIp + ":" + g.getPort().getValue() + (g.getPath() == null ? "/" : g.getPath());
-    }
-
-    /** A port number, or a container port's name. */
-    private int port(IntOrString port) {
-        if (port == null) throw new IllegalArgumentException("probe without a port");
-        if (port.getIntVal() != null) return port.getIntVal();
-        String name = port.getStrVal();
-        if (container.getPorts() != null) {
-            for (ContainerPort p : container.getPorts()) {
-                if (name.equals(p.getName())) return p.getContainerPort();
-            }
-        }
-        try {
-            return Integer.parseInt(name);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("couldn't find port " + name + " in container " + container.getName());
-        }
+        if (probe.getHttpGet() != null) return Handlers.httpGet(probe.getHttpGet(), container, podIp, timeout, "kube-probe/1.33");
+        if (probe.getTcpSocket() != null) return Handlers.tcp(probe.getTcpSocket(), container, podIp, timeout);
+        if (probe.getExec() != null) return Handlers.exec(probe.getExec().getCommand(), env, timeout);
+        if (probe.getGrpc() != null) return "grpc probes are not supported by kubeha's agent";
+        return "the probe names no handler";
     }
 }
