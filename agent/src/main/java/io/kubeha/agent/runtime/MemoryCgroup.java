@@ -72,6 +72,23 @@ final class MemoryCgroup {
         }
     }
 
+    /**
+     * The cgroup of a container taken back after an agent restart, from the folder its state file names; empty
+     * when it is not (or no longer) a cgroup of ours.
+     */
+    static Optional<MemoryCgroup> existing(Path dir) {
+        if (LAYOUT.isEmpty() || dir == null) return Optional.empty();
+        Layout l = LAYOUT.get();
+        Path d = dir.toAbsolutePath().normalize();
+        if (!d.getParent().equals(l.parent()) || !Files.isDirectory(d)) return Optional.empty();
+        return Optional.of(new MemoryCgroup(d, l.v2()));
+    }
+
+    /** Its folder, kept in the container's state file so that a restarted agent can find it. */
+    Path dir() {
+        return dir;
+    }
+
     /** The file a process writes its pid to, to join. */
     Path procs() {
         return dir.resolve("cgroup.procs");

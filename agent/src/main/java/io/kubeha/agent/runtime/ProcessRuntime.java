@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * Containers as OS processes, as Nomad's exec driver runs tasks: each container is one process in a session and
  * process group of its own ({@code setsid}), so that stopping it reaches everything it started; its stdout and
  * stderr are appended to its log file by the kernel, not through the agent, so the process outlives an agent
- * restart unharmed. A state file per container (pid and the process's start time) lets a restarted agent take
- * back exactly the processes it started: a pid that now belongs to another process (its start time differs) is
- * not adopted.
+ * restart unharmed. A state file per container (pid, the process's start time in clock ticks since boot, its
+ * cgroup), written whole before the container is reported started, lets a restarted agent take back exactly the
+ * processes it started: a pid that now belongs to another process (its start time differs) is not adopted, and a
+ * container whose state cannot be written is stopped at once rather than left running unrecorded.
  * <p>
  * Files and folders a container must see at fixed paths (the pod's /etc/resolv.conf, naming the cluster DNS,
  * /etc/hosts, and its volumes at their mountPath) are bind-mounted in a private mount namespace of the container's own ({@code unshare --mount}, then
@@ -118,8 +120,20 @@ public final class ProcessRuntime implements ContainerRuntime {
         props.setProperty("container", spec.container());
         props.setProperty("pid", Long.toString(p.pid()));
         props.setProperty("startInstant", started.toString());
-        try (var w = Files.newBufferedWriter(state, StandardCharsets.UTF_8)) {
-            props.store(w, "a container process started by the kubeha agent");
+        bootTicks(p.pid()).ifPresent(t -> props.setProperty("startTicks", Long.toString(t)));
+        cgroup.ifPresent(c -> props.setProperty("cgroup", c.dir().toString()));
+        try {
+            writeAtomically(state, props);
+        } catch (IOException e) {
+            // a process no restarted agent could find again must not run on: stop it before saying it failed
+            killGroup(p.pid());
+            p.destroyForcibly();
+            cgroup.ifPresent(c -> {
+                p.onExit().join();
+                c.remove();
+            });
+            throw new IOException("failed to start container \"" + spec.container() + "\": cannot record it in "
+                    + stateDir + ": " + rootMessage(e), e);
         }
         CompletableFuture<RunningContainer.Exit> exit = p.onExit().thenApply(done -> {
             // the container ends with its main process, as a cgroup is torn down: whatever it started goes too
@@ -154,6 +168,45 @@ public final class ProcessRuntime implements ContainerRuntime {
         return stateDir.resolve(podUid + "_" + container + "_" + pid + ".properties");
     }
 
+    /**
+     * Writes a state file whole or not at all (a temporary file, then a rename): an agent killed mid-write leaves no
+     * torn file that a restarted agent could not read.
+     */
+    private static void writeAtomically(Path file, Properties props) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (var w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            props.store(w, "a container process started by the kubeha agent");
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * When a process started, in clock ticks since boot (field 22 of /proc/PID/stat): unlike a wall-clock instant,
+     * it does not move when the machine's clock is set, so a pid reused by another process is told apart for sure.
+     * Empty where /proc is not there.
+     */
+    static Optional<Long> bootTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+            // the command name (field 2) is in parentheses and may hold spaces: count from after its closing one
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+            return Optional.of(Long.parseLong(rest[22 - 3]));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the live process {@code h} is the one a state file recorded (not another that got its pid). */
+    private static boolean sameProcess(ProcessHandle h, Properties props) {
+        String ticks = props.getProperty("startTicks");
+        if (ticks != null) {
+            Optional<Long> now = bootTicks(h.pid());
+            if (now.isPresent()) return now.get() == Long.parseLong(ticks);
+        }
+        Instant startInstant = Instant.parse(props.getProperty("startInstant", Instant.EPOCH.toString()));
+        return h.info().startInstant().map(startInstant::equals).orElse(false);
+    }
+
     @Override
     public List<RunningContainer> recover() {
         List<RunningContainer> out = new ArrayList<>();
@@ -166,19 +219,35 @@ public final class ProcessRuntime implements ContainerRuntime {
                     LOG.warn("unreadable container state {}: {}", f, e.toString());
                     continue;
                 }
-                long pid = Long.parseLong(props.getProperty("pid", "-1"));
-                Instant startInstant = Instant.parse(props.getProperty("startInstant", Instant.EPOCH.toString()));
-                Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                        .filter(x -> x.info().startInstant().map(startInstant::equals).orElse(false));
+                long pid;
+                Instant startInstant;
+                try {
+                    pid = Long.parseLong(props.getProperty("pid", "-1"));
+                    startInstant = Instant.parse(props.getProperty("startInstant", Instant.EPOCH.toString()));
+                } catch (RuntimeException e) {
+                    LOG.warn("unreadable container state {}: {}", f, e.toString());
+                    Files.deleteIfExists(f);
+                    continue;
+                }
+                Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(x -> sameProcess(x, props));
+                Optional<MemoryCgroup> cgroup = Optional.ofNullable(props.getProperty("cgroup")).map(Path::of).flatMap(MemoryCgroup::existing);
                 if (h.isEmpty()) {
+                    cgroup.ifPresent(MemoryCgroup::remove);
                     Files.deleteIfExists(f); // ended while the agent was away, or the pid is someone else's now
                     continue;
                 }
-                // not our child any more: its exit code is the kernel's secret, only its end is seen
-                CompletableFuture<RunningContainer.Exit> exit = h.get().onExit()
-                        .thenApply(done -> new RunningContainer.Exit(-1, "Unknown", Instant.now()));
+                // not our child any more: its exit code is the kernel's secret, only its end (and an OOM kill) is seen
+                CompletableFuture<RunningContainer.Exit> exit = h.get().onExit().thenApply(done -> {
+                    boolean oom = cgroup.map(MemoryCgroup::oomKilled).orElse(false);
+                    cgroup.ifPresent(MemoryCgroup::remove);
+                    return new RunningContainer.Exit(oom ? 137 : -1, oom ? "OOMKilled" : "Unknown", Instant.now());
+                });
                 out.add(new ProcessContainer(props.getProperty("podUid"), props.getProperty("container"), h.get(),
                         startInstant, exit, f));
+            }
+            // a temporary file left by an agent killed mid-write names no process that was ever started unrecorded
+            try (var tmps = Files.list(stateDir)) {
+                for (Path t : tmps.filter(x -> x.toString().endsWith(".properties.tmp")).toList()) Files.deleteIfExists(t);
             }
         } catch (IOException e) {
             LOG.warn("cannot list container states in {}: {}", stateDir, e.toString());
