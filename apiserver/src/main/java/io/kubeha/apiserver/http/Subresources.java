@@ -116,7 +116,11 @@ final class Subresources {
         URI uri = URI.create("http://" + host + ":" + port + "/containerLogs/" + ns + "/" + name + "/" + container + q);
         HttpResponse<InputStream> upstream;
         try {
-            upstream = AGENTS.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            upstream = AGENTS.send(HttpRequest.newBuilder(uri).timeout(AGENT_ANSWER_TIMEOUT).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new ApiException(504, "Timeout", "the node agent of " + node + " at " + host + ":" + port
+                    + " did not answer within " + AGENT_ANSWER_TIMEOUT.toSeconds() + "s", null);
         } catch (IOException e) {
             throw new ApiException(503, "ServiceUnavailable", "the node agent of " + node + " at " + host + ":" + port
                     + " cannot be reached: " + (e.getMessage() == null ? e.toString() : e.getMessage()), null);
@@ -133,15 +137,39 @@ final class Subresources {
             var ex = req.exchange();
             ex.getResponseHeaders().set("Content-Type", "text/plain");
             ex.sendResponseHeaders(200, 0);
+            // a log that is not followed is a file being read: an agent that stops sending mid-way (it hangs, its
+            // machine is cut off) must not hold this request for good, so the relay gives up after a quiet spell.
+            // A followed log is quiet while the container says nothing: it ends when either side closes.
+            boolean follow = "true".equals(req.query("follow"));
+            java.util.concurrent.atomic.AtomicLong lastRead = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+            var watchdog = follow ? null : WATCHDOG.scheduleWithFixedDelay(() -> {
+                if (System.nanoTime() - lastRead.get() > AGENT_IDLE_TIMEOUT.toNanos()) {
+                    try {
+                        in.close();
+                    } catch (IOException ignored) {
+                        // closing is all we wanted
+                    }
+                }
+            }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
             try (var out = ex.getResponseBody()) {
                 byte[] buf = new byte[8192];
                 for (int n; (n = in.read(buf)) > 0; ) {
+                    lastRead.set(System.nanoTime());
                     out.write(buf, 0, n);
                     out.flush();
                 }
+            } finally {
+                if (watchdog != null) watchdog.cancel(false);
             }
         }
     }
+
+    /** How long the node agent may take to start answering a pods/log request. */
+    static final Duration AGENT_ANSWER_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a log that is not followed may go without a byte from the agent before the relay ends it. */
+    static final Duration AGENT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("pods-log-watchdog").factory());
 
     /** For pods/log: the node agents' endpoints, plain HTTP on the node network. */
     private static final HttpClient AGENTS = HttpClient.newBuilder()
