@@ -37,6 +37,59 @@ final class Volumes {
     private Volumes() {
     }
 
+    /**
+     * The kubelet's hostPath type check: the OrCreate types make what is missing (a folder 0755 with its parents; an
+     * empty file 0644, whose folder must exist), the others require that kind of thing at the path; no type checks
+     * nothing.
+     */
+    static void hostPathType(Path p, String type) throws MountError, IOException {
+        switch (type) {
+            case "" -> {
+            }
+            case "DirectoryOrCreate" -> {
+                if (!Files.exists(p)) {
+                    Files.createDirectories(p);
+                    Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                } else if (!Files.isDirectory(p)) {
+                    throw new MountError("hostPath type check failed: " + p + " is not a directory");
+                }
+            }
+            case "Directory" -> {
+                if (!Files.isDirectory(p)) throw new MountError("hostPath type check failed: " + p + " is not a directory");
+            }
+            case "FileOrCreate" -> {
+                if (!Files.exists(p)) {
+                    if (p.getParent() != null && !Files.isDirectory(p.getParent())) {
+                        throw new MountError("hostPath type check failed: " + p.getParent() + " (the folder of " + p
+                                + ") does not exist; FileOrCreate does not create it");
+                    }
+                    Files.createFile(p);
+                    Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                } else if (!Files.isRegularFile(p)) {
+                    throw new MountError("hostPath type check failed: " + p + " is not a file");
+                }
+            }
+            case "File" -> {
+                if (!Files.isRegularFile(p)) throw new MountError("hostPath type check failed: " + p + " is not a file");
+            }
+            case "Socket" -> requireKind(p, 0140000, "a socket file");
+            case "CharDevice" -> requireKind(p, 0020000, "a character device");
+            case "BlockDevice" -> requireKind(p, 0060000, "a block device");
+            default -> throw new MountError("hostPath type " + type + " is not one of DirectoryOrCreate, Directory, FileOrCreate,"
+                    + " File, Socket, CharDevice, BlockDevice");
+        }
+    }
+
+    private static void requireKind(Path p, int kind, String what) throws MountError {
+        int mode;
+        try {
+            mode = (Integer) Files.getAttribute(p, "unix:mode");
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new MountError("hostPath type check failed: " + p + " is not " + what);
+        }
+        if ((mode & 0170000) != kind) throw new MountError("hostPath type check failed: " + p + " is not " + what);
+    }
+
     /** The container's mounts, mountPath to source, setting up the volumes they name. */
     static Map<String, Path> mounts(Pod pod, Container c, Path podDir, Environment.Lookup lookup) throws MountError, IOException {
         Map<String, Path> out = new LinkedHashMap<>();
@@ -66,9 +119,10 @@ final class Volumes {
         if (v.getHostPath() != null) {
             Path p = Path.of(v.getHostPath().getPath());
             String type = v.getHostPath().getType() == null ? "" : v.getHostPath().getType();
-            if (type.equals("DirectoryOrCreate")) Files.createDirectories(p);
-            if (!Files.exists(p) && !type.isEmpty() && !type.endsWith("OrCreate")) {
-                throw new MountError("hostPath type check failed: " + p + " does not exist");
+            try {
+                hostPathType(p, type);
+            } catch (MountError e) {
+                throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : " + e.getMessage());
             }
             return p;
         }
