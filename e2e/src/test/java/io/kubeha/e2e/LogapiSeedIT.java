@@ -76,6 +76,8 @@ class LogapiSeedIT {
                     Matcher m = GREETING.matcher(r.body());
                     assertThat(m.matches()).as(r.body()).isTrue();
                     assertThat(m.group(3)).isEqualTo("1.0");
+                    // as kube-proxy masquerades node-port traffic, the pod sees the node the request came in by
+                    assertThat(r.body()).contains("Request from " + node + " ");
                     hostnames.add(m.group(2));
                 }
                 assertThat(hostnames).as("pods answering on %s:31070", node).hasSizeGreaterThan(1);

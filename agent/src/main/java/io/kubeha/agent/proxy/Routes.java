@@ -75,7 +75,8 @@ final class Routes {
                 }
                 Integer np = sp.getNodePort();
                 if (nodePorts && np != null && np > 0) {
-                    out.put(new ListenerKey(nodeIp, np, protocol, false), new Route(name, usable(external), affinity));
+                    out.put(new ListenerKey(nodeIp, np, protocol, false), new Route(name, usable(external), affinity,
+                            "Local".equals(spec.getExternalTrafficPolicy()) ? null : nodeIp));
                 }
             }
         }

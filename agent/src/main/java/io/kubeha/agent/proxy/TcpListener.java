@@ -75,6 +75,7 @@ final class TcpListener extends Listener {
         for (Backend b : order) {
             Socket s = new Socket();
             try {
+                bindSource(s, r.sourceFor(client.getInetAddress()));
                 s.connect(b.address(), (int) config.connectTimeout().toMillis());
                 upstream = s;
                 chosen = b;
@@ -100,6 +101,16 @@ final class TcpListener extends Listener {
             return;
         }
         c.start();
+    }
+
+    /** Connects from {@code source} when it can (see {@link Route#sourceFor}); else the kernel picks. */
+    private static void bindSource(Socket s, java.net.InetAddress source) {
+        if (source == null) return;
+        try {
+            s.bind(new InetSocketAddress(source, 0));
+        } catch (IOException e) {
+            // not an address of this machine (any more): the kernel's choice will do
+        }
     }
 
     /** A client connection and its upstream, copied both ways. */

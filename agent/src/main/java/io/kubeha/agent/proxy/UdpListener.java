@@ -76,7 +76,7 @@ final class UdpListener extends Listener {
                 logs.recovered("none " + key, null);
                 Backend b = order.get(0);
                 try {
-                    session = new Session(client, b);
+                    session = new Session(client, b, r.sourceFor(p.getAddress()));
                 } catch (IOException e) {
                     logs.warn("endpoint " + b, LogOnce.cause(e), "proxy " + key + " (" + r.service() + "): cannot reach endpoint " + b + ": "
                             + LogOnce.cause(e));
@@ -101,16 +101,25 @@ final class UdpListener extends Listener {
         private final DatagramSocket upstream;
         private volatile long lastActive = System.nanoTime();
 
-        Session(SocketAddress client, Backend backend) throws IOException {
+        Session(SocketAddress client, Backend backend, java.net.InetAddress source) throws IOException {
             this.client = client;
             this.backend = backend;
-            this.upstream = new DatagramSocket();
+            this.upstream = source == null ? new DatagramSocket() : bound(source);
             try {
                 upstream.connect(backend.address());
                 upstream.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, config.udpIdleTimeout().toMillis())));
             } catch (IOException | RuntimeException e) {
                 upstream.close();
                 throw e;
+            }
+        }
+
+        /** A socket sending from {@code source} (see {@link Route#sourceFor}), or from the kernel's choice if it can't. */
+        private static DatagramSocket bound(java.net.InetAddress source) throws IOException {
+            try {
+                return new DatagramSocket(new InetSocketAddress(source, 0));
+            } catch (IOException e) {
+                return new DatagramSocket();
             }
         }
 

@@ -23,7 +23,10 @@
  *   <li>two clusters on one machine must use different service CIDRs, or they would share each other's ClusterIPs;</li>
  *   <li>service ports below 1024 (DNS on 53, the API on 443) need root, CAP_NET_BIND_SERVICE, or
  *       {@code sysctl net.ipv4.ip_unprivileged_port_start=0}; without them the listener is reported and retried;</li>
- *   <li>the endpoint sees the proxy's address (127.0.0.1) as the client, as with kube-proxy's SNAT for node ports.</li>
+ *   <li>what the endpoint sees as its client follows kube-proxy's rules: a ClusterIP connection, and one to a node
+ *       port whose externalTrafficPolicy is Local, comes from the client's own address (the proxy connects from it:
+ *       any loopback address is the machine's own); one to a node port with the Cluster policy comes from the node
+ *       IP, as kube-proxy masquerades it.</li>
  * </ul>
  * Node ports listen on the agent's own node IP without SO_REUSEPORT, so a port another process holds is noticed:
  * it is logged once and tried again every few seconds, never fatal.

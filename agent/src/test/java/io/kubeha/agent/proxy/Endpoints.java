@@ -50,7 +50,8 @@ final class Endpoints {
             try (s; var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
                  var out = new PrintWriter(s.getOutputStream(), true, StandardCharsets.UTF_8)) {
                 String line;
-                while ((line = in.readLine()) != null) out.println(name + " " + line);
+                // "who?" is answered with the address the connection came from, as logapi names its client
+                while ((line = in.readLine()) != null) out.println(name + " " + (line.equals("who?") ? s.getInetAddress().getHostAddress() : line));
             } catch (IOException ignored) {
                 // the client went
             } finally {

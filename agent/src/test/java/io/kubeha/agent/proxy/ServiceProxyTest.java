@@ -188,6 +188,41 @@ class ServiceProxyTest {
     }
 
     @Test
+    void endpointsSeeTheClientOrTheNodeAsKubeProxysRulesSay() throws Exception {
+        String clusterIp = "127.20.213.12";
+        int port = freePort(clusterIp);
+        int podPort = freePort(POD_A);
+        closeLater(new LineServer("a", new InetSocketAddress(POD_A, podPort)));
+        Service cluster = service("snat", "NodePort", clusterIp, port("", "TCP", port));
+        Service local = client.services().resource(new ServiceBuilder().withNewMetadata().withName("keep").withNamespace("default").endMetadata()
+                .withNewSpec().withType("NodePort").withExternalTrafficPolicy("Local").withPorts(port("", "TCP", 80)).endSpec().build()).create();
+        apply(slice("snat", "snat-a", POD_A, true, "TCP", Map.of("", podPort)));
+        apply(slice("keep", "keep-a", POD_A, true, "TCP", Map.of("", podPort)));
+        proxy("node1", NODE_IP);
+        String clientIp = "127.0.0.77";
+        var viaClusterIp = new InetSocketAddress(clusterIp, port);
+        var viaNodePort = new InetSocketAddress(NODE_IP, cluster.getSpec().getPorts().get(0).getNodePort());
+        var viaLocalNodePort = new InetSocketAddress(NODE_IP, local.getSpec().getPorts().get(0).getNodePort());
+        await().atMost(WAIT).ignoreExceptions().until(() -> whoFrom(clientIp, viaLocalNodePort) != null && whoFrom(clientIp, viaNodePort) != null);
+
+        // a ClusterIP keeps the client's address; a node port masquerades to the node unless its policy is Local
+        assertThat(whoFrom(clientIp, viaClusterIp)).isEqualTo("a " + clientIp);
+        assertThat(whoFrom(clientIp, viaNodePort)).isEqualTo("a " + NODE_IP);
+        assertThat(whoFrom(clientIp, viaLocalNodePort)).isEqualTo("a " + clientIp);
+    }
+
+    /** Asks "who?" through {@code to} from a socket bound to {@code from}. */
+    private static String whoFrom(String from, InetSocketAddress to) throws IOException {
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(from, 0));
+            s.connect(to, 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("who?\n".getBytes(StandardCharsets.UTF_8));
+            return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        }
+    }
+
+    @Test
     void aNodePortHeldByAnotherProcessIsTakenOnceFree() throws Exception {
         int podPort = freePort(POD_A);
         closeLater(new LineServer("a", new InetSocketAddress(POD_A, podPort)));
