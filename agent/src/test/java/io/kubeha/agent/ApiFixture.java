@@ -20,6 +20,12 @@ import java.util.List;
 
 /** An API server on the embedded store, on a free loopback port, and fabric8 clients for it. */
 final class ApiFixture implements AutoCloseable {
+    static {
+        // a condition read before the object has its status (a null, an empty list) is "not yet", as an assertion
+        // that does not hold yet is: Awaitility would otherwise end the wait at the first such exception
+        org.awaitility.Awaitility.ignoreExceptionsByDefault();
+    }
+
     private final Path dir;
     private final Store store;
     private final ApiServer server;

@@ -29,6 +29,12 @@ import java.util.concurrent.TimeUnit;
 
 /** A real API server on the embedded store in a temp dir, and fabric8 clients for it. */
 public final class ApiFixture implements AutoCloseable {
+    static {
+        // a condition read before the object has its status (a null, an empty list) is "not yet", as an assertion
+        // that does not hold yet is: Awaitility would otherwise end the wait at the first such exception
+        org.awaitility.Awaitility.ignoreExceptionsByDefault();
+    }
+
     public final Path dir;
     public final Store store;
     public final ApiServer server;

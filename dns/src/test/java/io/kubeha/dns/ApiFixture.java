@@ -20,6 +20,12 @@ import java.util.List;
 
 /** A real API server on the embedded store in a temp dir, and fabric8 clients for it (as the controllers' tests). */
 final class ApiFixture implements AutoCloseable {
+    static {
+        // a condition read before the object has its status (a null, an empty list) is "not yet", as an assertion
+        // that does not hold yet is: Awaitility would otherwise end the wait at the first such exception
+        org.awaitility.Awaitility.ignoreExceptionsByDefault();
+    }
+
     static final Duration WAIT = Duration.ofSeconds(30);
 
     final Path dir;

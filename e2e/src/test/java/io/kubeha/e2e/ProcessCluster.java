@@ -33,6 +33,12 @@ import static org.awaitility.Awaitility.await;
  * test adds. Everything it started is killed by PID on {@link #close()}, also when the test failed.
  */
 final class ProcessCluster implements AutoCloseable {
+    static {
+        // a condition read before the object has its status (a null, an empty list) is "not yet", as an assertion
+        // that does not hold yet is: Awaitility would otherwise end the wait at the first such exception
+        org.awaitility.Awaitility.ignoreExceptionsByDefault();
+    }
+
     final Path dir;
     final String url;
     final Path kubeconfig;

@@ -16,6 +16,12 @@ import java.util.Comparator;
 
 /** A real API server on the embedded store in a temp dir (as the controllers' tests have it), written to over HTTP. */
 final class ApiFixture implements AutoCloseable {
+    static {
+        // a condition read before the object has its status (a null, an empty list) is "not yet", as an assertion
+        // that does not hold yet is: Awaitility would otherwise end the wait at the first such exception
+        org.awaitility.Awaitility.ignoreExceptionsByDefault();
+    }
+
     final Path dir;
     final Store store;
     final ApiServer server;
