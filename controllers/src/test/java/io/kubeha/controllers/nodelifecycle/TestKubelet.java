@@ -82,7 +82,19 @@ final class TestKubelet implements AutoCloseable {
         return notReady.contains(name) ? "False" : "True";
     }
 
+    /** Posts the node's conditions; as the kubelet's status update, tried again on a conflict with the controller. */
     void postReady(String name) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                postReadyOnce(name);
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) throw e;
+            }
+        }
+    }
+
+    private void postReadyOnce(String name) {
         String now = now();
         Node node = client.nodes().withName(name).get();
         boolean ready = !notReady.contains(name);
