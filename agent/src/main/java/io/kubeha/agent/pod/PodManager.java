@@ -109,7 +109,14 @@ public final class PodManager implements AutoCloseable {
         for (RunningContainer rc : orphans) {
             LOG.info("stopping container {} of pod {}: the pod is gone", rc, rc.podUid());
             rc.stop(Duration.ofSeconds(10));
-            rc.exit().thenRun(() -> ctx.runtime().forget(rc));
+            rc.exit().thenRun(() -> {
+                ctx.runtime().forget(rc);
+                try {
+                    ctx.network().tearDown(rc.podUid()); // its network namespace (--netns) goes with it
+                } catch (java.io.IOException e) {
+                    LOG.warn("pod {}: removing its network: {}", rc.podUid(), e.getMessage());
+                }
+            });
         }
     }
 

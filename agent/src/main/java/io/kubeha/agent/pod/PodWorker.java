@@ -61,6 +61,9 @@ final class PodWorker {
     private volatile boolean gone;
     private volatile boolean closed;
     private String podIp;
+    /** The pod's network (its namespace in --netns mode) is set up; checked again after an agent restart. */
+    private boolean networkReady;
+    private String networkError;
     private Instant startTime;
     private String lastReported;
     private final Map<String, String> transitions = new LinkedHashMap<>();
@@ -201,9 +204,23 @@ final class PodWorker {
         }
         if (podIp == null) {
             try {
-                podIp = ctx.ips().allocate(uid);
+                // hostNetwork: the node's address, as the kubelet reports it
+                podIp = Boolean.TRUE.equals(p.getSpec().getHostNetwork()) ? ctx.hostIp() : ctx.ips().allocate(uid);
             } catch (IOException e) {
                 LOG.warn("pod {}/{}: {}", ns(), name(), e.getMessage());
+                return false;
+            }
+        }
+        if (!networkReady && !Boolean.TRUE.equals(p.getSpec().getHostNetwork())) {
+            try {
+                ctx.network().setUp(uid, podIp);
+                networkReady = true;
+            } catch (IOException e) {
+                if (!Objects.equals(networkError, e.getMessage())) {
+                    ctx.events().pod(p, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: " + e.getMessage());
+                    LOG.warn("pod {}/{}: network: {}", ns(), name(), e.getMessage());
+                }
+                networkError = e.getMessage();
                 return false;
             }
         }
@@ -323,7 +340,8 @@ final class PodWorker {
                 rec.waitingMessage = e.getMessage();
                 return;
             }
-            ContainerSpec spec = new ContainerSpec(uid, c.getName(), c.getImage(), argv, env, workDir, logFile, memoryLimit(c), files);
+            ContainerSpec spec = new ContainerSpec(uid, c.getName(), c.getImage(), argv, env, workDir, logFile, memoryLimit(c), files)
+                    .inNetns(ctx.network().namespace(uid).orElse(null));
             RunningContainer rc = ctx.runtime().start(spec);
             if (rec.everStarted) rec.restartCount++;
             rec.everStarted = true;
@@ -595,6 +613,7 @@ final class PodWorker {
         }
         try {
             ctx.ips().release(uid);
+            ctx.network().tearDown(uid);
             deleteTree(ctx.podsDir().resolve(uid));
             deleteTree(ctx.logsDir().resolve(ns() + "_" + name() + "_" + uid));
         } catch (IOException e) {
