@@ -30,8 +30,8 @@ import static org.awaitility.Awaitility.await;
  * server} on the master, an agent with {@code --netns} on each of node1 and node2, and the real kubectl and curl run
  * on the master. Checked as a user sees it: two pods of one node both serving 0.0.0.0:8080 and Ready, pod IPs from
  * the nodes' pod CIDRs, a NodePort answered on each node by pods of both nodes (routes between nodes), a pod reaching
- * a Service's ClusterIP and resolving the service's name through the cluster DNS (itself a pod), and pods' namespaces
- * gone once the pods are deleted. Nothing is added to the machine's own namespace; everything made is removed in
+ * a Service's ClusterIP and resolving the service's name through the cluster DNS (itself a pod), an agent killed and
+ * restarted taking its pods back with their networks, and pods' namespaces gone once the pods are deleted. Nothing is added to the machine's own namespace; everything made is removed in
  * the end, also when the test fails. Needs root, iproute2, nsenter and curl: without them it fails, saying so.
  */
 @Tag("scenario")
@@ -73,7 +73,7 @@ class NetnsIT {
                 assertThat(run(master, "curl", "-sf", "-m", "2", "http://" + MASTER + ":6443/readyz").out()).isEqualTo("ok");
             });
             agent("node1", node1, NODE1, "10.244.1.0/24", kubeconfig);
-            agent("node2", node2, NODE2, "10.244.2.0/24", kubeconfig);
+            ChildJvm agent2 = agent("node2", node2, NODE2, "10.244.2.0/24", kubeconfig);
             await().atMost(WAIT).untilAsserted(() -> assertThat(kubectl(kubeconfig, "get", "nodes", "-o",
                     "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status} {end}").out())
                     .as("agents: %s %s", log("node1"), log("node2")).isEqualTo("node1=True node2=True "));
@@ -115,6 +115,21 @@ class NetnsIT {
                 assertThat(logs).as("the client pod's log").containsPattern("clusterip: web-[ab]-")
                         .contains("dns: " + clusterIp + " ");
             });
+            // node2's agent dies and comes back: it takes its pods back with their namespaces, untouched
+            agent2.kill9();
+            agent("node2", node2, NODE2, "10.244.2.0/24", kubeconfig);
+            Set<String> afterRestart = new HashSet<>();
+            await().atMost(WAIT).untilAsserted(() -> {
+                Result r = run(master, "curl", "-s", "-m", "3", "http://" + NODE2 + ":31080/");
+                if (r.exit() == 0) afterRestart.add(r.out());
+                assertThat(afterRestart).as("pods answering on node2:31080 after its agent restarted").isEqualTo(webNames);
+            });
+            assertThat(kubectl(kubeconfig, "get", "pods", "-o", "jsonpath={.items[*].status.containerStatuses[*].restartCount}").orFail().out())
+                    .as("restart counts after the agent's restart").matches("[0 ]+");
+            int before = kubectl(kubeconfig, "logs", "client").out().length();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(kubectl(kubeconfig, "logs", "client").out().substring(before))
+                    .as("the client pod, still running").containsPattern("clusterip: web-[ab]-"));
+
             String clientUid = kubectl(kubeconfig, "get", "pod", "client", "-o", "jsonpath={.metadata.uid}").orFail().out();
             String dnsUid = kubectl(kubeconfig, "get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o",
                     "jsonpath={.items[0].metadata.uid}").orFail().out();
@@ -257,12 +272,14 @@ class NetnsIT {
         }
     }
 
-    private void agent(String name, String netns, String ip, String podCidr, Path kubeconfig) throws IOException {
+    private ChildJvm agent(String name, String netns, String ip, String podCidr, Path kubeconfig) throws IOException {
         Path data = Files.createDirectories(dir.resolve(name));
-        children.add(ChildJvm.start(in(netns), Main.class, dir.resolve(name + ".log"), "agent", "--kubeconfig", kubeconfig.toString(),
+        ChildJvm agent = ChildJvm.start(in(netns), Main.class, dir.resolve(name + ".log"), "agent", "--kubeconfig", kubeconfig.toString(),
                 "--node-name", name, "--node-ip", ip, "--pod-cidr", podCidr, "--netns", "--data-dir", data.resolve("data").toString(),
                 "--image-store", data.resolve("images").toString(), "--node-labels", "kubeadm.alpha.kubernetes.io/role=node",
-                "--cluster-dns", CLUSTER_DNS, "--container-restart-backoff", "1s", "--node-lease-renew-interval", "2s"));
+                "--cluster-dns", CLUSTER_DNS, "--container-restart-backoff", "1s", "--node-lease-renew-interval", "2s");
+        children.add(agent);
+        return agent;
     }
 
     private static List<String> in(String netns) {
@@ -349,6 +366,23 @@ class NetnsIT {
         for (ChildJvm c : children.reversed()) {
             c.handle().descendants().forEach(ProcessHandle::destroyForcibly);
             c.close();
+        }
+        // pods of an agent that was killed are nobody's descendants: their state files name them (pid, start time)
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("containers")
+                    && p.toString().endsWith(".properties")).toList()) {
+                java.util.Properties props = new java.util.Properties();
+                try (var r = Files.newBufferedReader(f)) {
+                    props.load(r);
+                }
+                String start = props.getProperty("startInstant", "");
+                ProcessHandle.of(Long.parseLong(props.getProperty("pid", "-1")))
+                        .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false))
+                        .ifPresent(h -> {
+                            h.descendants().forEach(ProcessHandle::destroyForcibly);
+                            h.destroyForcibly();
+                        });
+            }
         }
         for (String node : List.of("node1", "node2")) {
             Path ips = dir.resolve(node).resolve("data").resolve("pod-ips");
