@@ -120,10 +120,6 @@ final class AgentCommand implements Callable<Integer> {
             }
         }
         if (!nodeIp.matches("\\d{1,3}(\\.\\d{1,3}){3}")) throw new Main.UserError("--node-ip must be an IPv4 address, got '" + nodeIp + "'");
-        if (netns) {
-            List<String> missing = io.kubeha.agent.net.PodNetwork.missingForNamespaces();
-            if (!missing.isEmpty()) throw new Main.UserError(missing.getFirst());
-        }
         try {
             Agent.Config c = Agent.Config.defaults(nodeName, nodeIp, dataDir, podCidr);
             Map<String, Quantity> capacity = new LinkedHashMap<>(c.capacity());
@@ -132,9 +128,14 @@ final class AgentCommand implements Callable<Integer> {
             capacity.put("pods", new Quantity(Integer.toString(maxPods)));
             var renew = Args.duration("--node-lease-renew-interval", renewInterval);
             var first = Args.duration("--container-restart-backoff", backoff);
-            return new Agent.Config(nodeName, nodeIp, dataDir, l, podCidr, port, runtime, imageStore, capacity,
+            Agent.Config config = new Agent.Config(nodeName, nodeIp, dataDir, l, podCidr, port, runtime, imageStore, capacity,
                     c.leaseDuration(), renew, c.reportInterval(), first, c.maxBackoff(), c.jvmOptions(), clusterDns, clusterDomain,
                     simulateNodes, netns);
+            if (netns) {
+                List<String> missing = io.kubeha.agent.net.PodNetwork.missingForNamespaces();
+                if (!missing.isEmpty()) throw new Main.UserError(missing.getFirst());
+            }
+            return config;
         } catch (IllegalArgumentException e) {
             throw new Main.UserError(e.getMessage());
         }

@@ -37,7 +37,8 @@ import java.util.function.Function;
  * spreads new connections (and UDP flows, by their address pair) over them, and when one agent stops or dies its
  * socket goes and the others keep serving. SO_REUSEPORT only groups sockets of the same user, so all agents of a
  * machine must run as one user. Node ports are bound without it, on the agent's own node IP, so a port taken by
- * something else is noticed and reported.
+ * something else is noticed and reported. In netns mode ClusterIPs are routable addresses, made local to the node by
+ * the {@link Addresses} given at construction before they are bound (see the package documentation).
  * <p>
  * <b>Endpoint changes.</b> Only new connections follow the routes: a connection keeps its endpoint until one side
  * closes it, even when the endpoint stops being ready or the service goes (as established flows outlive such
