@@ -176,8 +176,8 @@ class NetnsIT {
                           def log_message(self, *a):
                               pass
                       http.server.ThreadingHTTPServer(('0.0.0.0', 8080), H).serve_forever()
-                    readinessProbe:
-                      httpGet: {path: /, port: 8080}
+                    readinessProbe:   # in the pod's namespace: 127.0.0.1 is the pod's own
+                      exec: {command: [/usr/bin/curl, -sf, -m, "2", "http://127.0.0.1:8080/"]}
                       periodSeconds: 1
             """;
 

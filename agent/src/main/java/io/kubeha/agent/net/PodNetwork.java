@@ -27,6 +27,19 @@ public interface PodNetwork {
     /** The network namespace the pod's containers run in (a file to {@code setns} to); empty: the node's own. */
     Optional<Path> namespace(String uid);
 
+    /**
+     * {@code argv} as a command that runs in the pod's network namespace ({@code nsenter --net=NETNS --} first), for
+     * what runs beside the containers but must see the pod's network, as exec probes (which Kubernetes runs in the
+     * container); unchanged when the pod has no namespace of its own or {@code argv} is empty.
+     */
+    default List<String> inPod(String uid, List<String> argv) {
+        var ns = namespace(uid);
+        if (ns.isEmpty() || argv == null || argv.isEmpty()) return argv;
+        List<String> out = new java.util.ArrayList<>(List.of(Commands.NSENTER, "--net=" + ns.get(), "--"));
+        out.addAll(argv);
+        return out;
+    }
+
     /** Today's behaviour: pods' addresses are loopback ones in the node's namespace; nothing to set up. */
     static PodNetwork loopback() {
         return LoopbackPodNetwork.INSTANCE;

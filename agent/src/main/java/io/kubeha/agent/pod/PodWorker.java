@@ -509,10 +509,18 @@ final class PodWorker {
         rec.ready = c.getReadinessProbe() == null && !hasStartup;
         ProbeListener listener = new ProbeListener(c, rec, rec.current, env);
         if (hasStartup) {
-            rec.probers.add(new Prober(Prober.Kind.STARTUP, c.getStartupProbe(), c, podIp, env, listener).start());
+            rec.probers.add(new Prober(Prober.Kind.STARTUP, inPodNetwork(c.getStartupProbe()), c, podIp, env, listener).start());
         } else {
             listener.startLivenessAndReadiness();
         }
+    }
+
+    /** An exec probe runs in the pod's network namespace (--netns), as Kubernetes runs it in the container. */
+    private io.fabric8.kubernetes.api.model.Probe inPodNetwork(io.fabric8.kubernetes.api.model.Probe probe) {
+        if (probe == null || probe.getExec() == null) return probe;
+        List<String> cmd = ctx.network().inPod(uid, probe.getExec().getCommand());
+        if (cmd == probe.getExec().getCommand()) return probe;
+        return new io.fabric8.kubernetes.api.model.ProbeBuilder(probe).editExec().withCommand(cmd).endExec().build();
     }
 
     /** The probes of one run of one container; results of an earlier run are ignored. */
@@ -531,10 +539,10 @@ final class PodWorker {
 
         void startLivenessAndReadiness() {
             if (c.getLivenessProbe() != null) {
-                rec.probers.add(new Prober(Prober.Kind.LIVENESS, c.getLivenessProbe(), c, podIp, env, this).start());
+                rec.probers.add(new Prober(Prober.Kind.LIVENESS, inPodNetwork(c.getLivenessProbe()), c, podIp, env, this).start());
             }
             if (c.getReadinessProbe() != null) {
-                rec.probers.add(new Prober(Prober.Kind.READINESS, c.getReadinessProbe(), c, podIp, env, this).start());
+                rec.probers.add(new Prober(Prober.Kind.READINESS, inPodNetwork(c.getReadinessProbe()), c, podIp, env, this).start());
             }
         }
 
