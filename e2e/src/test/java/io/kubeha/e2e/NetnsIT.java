@@ -31,7 +31,8 @@ import static org.awaitility.Awaitility.await;
  * on the master. Checked as a user sees it: two pods of one node both serving 0.0.0.0:8080 and Ready, pod IPs from
  * the nodes' pod CIDRs, a NodePort answered on each node by pods of both nodes (routes between nodes), a pod reaching
  * a Service's ClusterIP and resolving the service's name through the cluster DNS (itself a pod), an agent killed and
- * restarted taking its pods back with their networks, and pods' namespaces gone once the pods are deleted. Nothing is added to the machine's own namespace; everything made is removed in
+ * restarted taking its pods back with their networks (and removing the network of a pod deleted meanwhile), and pods'
+ * namespaces gone once the pods are deleted. Nothing is added to the machine's own namespace; everything made is removed in
  * the end, also when the test fails. Needs root, iproute2, nsenter and curl: without them it fails, saying so.
  */
 @Tag("scenario")
@@ -115,8 +116,20 @@ class NetnsIT {
                 assertThat(logs).as("the client pod's log").containsPattern("clusterip: web-[ab]-")
                         .contains("dns: " + clusterIp + " ");
             });
-            // node2's agent dies and comes back: it takes its pods back with their namespaces, untouched
+            Set<String> webUids = Set.copyOf(podUids);
+            String clientUid = kubectl(kubeconfig, "get", "pod", "client", "-o", "jsonpath={.metadata.uid}").orFail().out();
+            String dnsUid = kubectl(kubeconfig, "get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o",
+                    "jsonpath={.items[0].metadata.uid}").orFail().out();
+            podUids.add(clientUid);
+            podUids.add(dnsUid);
+
+            // node2's agent dies; meanwhile the client pod (on node2) is deleted for good and its process ends
+            String clientPid = kubectl(kubeconfig, "get", "pod", "client", "-o", "jsonpath={.status.containerStatuses[0].containerID}")
+                    .orFail().out().replace("process://", "");
             agent2.kill9();
+            kubectl(kubeconfig, "delete", "pod", "client", "--grace-period=0", "--force").orFail();
+            new ProcessBuilder("kill", "-KILL", "--", "-" + clientPid).start().waitFor();
+            // it comes back: web-b is taken back with its namespace untouched; the client's namespace goes
             agent("node2", node2, NODE2, "10.244.2.0/24", kubeconfig);
             Set<String> afterRestart = new HashSet<>();
             await().atMost(WAIT).untilAsserted(() -> {
@@ -124,27 +137,18 @@ class NetnsIT {
                 if (r.exit() == 0) afterRestart.add(r.out());
                 assertThat(afterRestart).as("pods answering on node2:31080 after its agent restarted").isEqualTo(webNames);
             });
-            assertThat(kubectl(kubeconfig, "get", "pods", "-o", "jsonpath={.items[*].status.containerStatuses[*].restartCount}").orFail().out())
-                    .as("restart counts after the agent's restart").matches("[0 ]+");
-            int before = kubectl(kubeconfig, "logs", "client").out().length();
-            await().atMost(WAIT).untilAsserted(() -> assertThat(kubectl(kubeconfig, "logs", "client").out().substring(before))
-                    .as("the client pod, still running").containsPattern("clusterip: web-[ab]-"));
-
-            String clientUid = kubectl(kubeconfig, "get", "pod", "client", "-o", "jsonpath={.metadata.uid}").orFail().out();
-            String dnsUid = kubectl(kubeconfig, "get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-dns", "-o",
-                    "jsonpath={.items[0].metadata.uid}").orFail().out();
-            Set<String> deleted = new HashSet<>(podUids);
-            deleted.add(clientUid);
-            podUids.add(clientUid);
-            podUids.add(dnsUid);
+            assertThat(kubectl(kubeconfig, "get", "pods", "-l", "app=web", "-o",
+                    "jsonpath={.items[*].status.containerStatuses[*].restartCount}").orFail().out())
+                    .as("restart counts after the agent's restart").isEqualTo("0 0 0");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(NETNS.resolve("kh-" + clientUid))
+                    .as("the network namespace of the pod deleted while its agent was away").doesNotExist());
 
             // pods deleted: their namespaces go (in the machines' shared mount context, where ip netns lists them)
             kubectl(kubeconfig, "delete", "deployment", "web-a", "web-b").orFail();
-            kubectl(kubeconfig, "delete", "pod", "client", "--grace-period=1").orFail();
             await().atMost(WAIT).untilAsserted(() -> {
                 assertThat(kubectl(kubeconfig, "get", "pods", "-o", "name").out()).isEmpty();
                 String list = run(node1, "/usr/sbin/ip", "netns", "list").orFail().out();
-                assertThat(deleted).as("deleted pods with a network namespace left in:\n%s", list)
+                assertThat(webUids).as("deleted pods with a network namespace left in:\n%s", list)
                         .noneMatch(uid -> list.contains("kh-" + uid));
                 assertThat(list).as("the kube-dns pod still runs").contains("kh-" + dnsUid);
             });
