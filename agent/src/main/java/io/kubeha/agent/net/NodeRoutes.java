@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * that they are told from the machine's own and a restarted agent takes them over.
  * <p>
  * A plain API client: a Node informer only signals a change; one thread recomputes every route from its cache
- * (level-triggered), retrying after {@code retry} when a command fails.
+ * (level-triggered), retrying after {@code retry} when a command fails, and compares with the system's routes again
+ * every minute.
  */
 public final class NodeRoutes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRoutes.class);
@@ -77,6 +78,11 @@ public final class NodeRoutes implements AutoCloseable {
             }
         });
         nodes.start();
+        // a route someone removed by hand comes back within a minute, as flannel's periodic resync does
+        sync.scheduleWithFixedDelay(() -> {
+            forget();
+            request(0);
+        }, 60, 60, TimeUnit.SECONDS);
         return this;
     }
 
@@ -101,7 +107,7 @@ public final class NodeRoutes implements AutoCloseable {
             apply(wanted(nodes.getStore().list(), nodeName));
         } catch (IOException | RuntimeException e) {
             LOG.warn("routes to other nodes' pods: {}; retrying in {}s", e.getMessage(), retry.toSeconds());
-            have = null;
+            forget();
             request(retry.toMillis());
         }
     }
@@ -121,6 +127,11 @@ public final class NodeRoutes implements AutoCloseable {
             out.put(cidr, ip);
         }
         return out;
+    }
+
+    /** The next sync reads the routes from the system again. */
+    private synchronized void forget() {
+        have = null;
     }
 
     /** Makes the managed routes exactly {@code want}. */
