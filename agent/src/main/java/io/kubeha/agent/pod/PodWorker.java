@@ -621,9 +621,9 @@ final class PodWorker {
         }
         try {
             ctx.ips().release(uid);
-            ctx.network().tearDown(uid);
             deleteTree(ctx.podsDir().resolve(uid));
             deleteTree(ctx.logsDir().resolve(ns() + "_" + name() + "_" + uid));
+            ctx.network().tearDown(uid);
         } catch (IOException e) {
             LOG.warn("pod {}/{}: cleaning up: {}", ns(), name(), e.toString());
         }
