@@ -8,6 +8,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeha.agent.images.ImageStore;
 import io.kubeha.agent.logs.AgentHttpServer;
 import io.kubeha.agent.logs.ContainerLogs;
+import io.kubeha.agent.net.NodeRoutes;
+import io.kubeha.agent.net.PodNetwork;
+import io.kubeha.agent.net.ServiceAddresses;
 import io.kubeha.agent.node.NodeReporter;
 import io.kubeha.agent.pod.PodContext;
 import io.kubeha.agent.pod.PodIps;
@@ -52,12 +55,15 @@ public final class Agent implements AutoCloseable {
      * @param simulateNodes  0: this agent is the node {@code nodeName}; N &gt; 0 (simulated runtime only): it stands
      *                       for N nodes, {@code nodeName-0} to {@code nodeName-(N-1)}, all on {@code nodeIp}, each
      *                       with its own slice of {@code podCidr}, as KWOK does for scale tests
+     * @param netns          a network namespace per pod (root; see {@link io.kubeha.agent.net.PodNetwork}) instead of
+     *                       loopback pod addresses; ClusterIPs then become addresses of the agent's namespace and
+     *                       other nodes' pod CIDRs are routed through their InternalIPs
      */
     public record Config(String nodeName, String nodeIp, Path dataDir, Map<String, String> labels, String podCidr, int port,
                          String runtime, Path imageStore, Map<String, Quantity> capacity,
                          Duration leaseDuration, Duration renewInterval, Duration reportInterval,
                          Duration initialBackoff, Duration maxBackoff, List<String> jvmOptions, String clusterDns,
-                         String clusterDomain, int simulateNodes) {
+                         String clusterDomain, int simulateNodes, boolean netns) {
         public Config {
             Objects.requireNonNull(nodeName, "nodeName");
             Objects.requireNonNull(nodeIp, "nodeIp");
@@ -78,6 +84,27 @@ public final class Agent implements AutoCloseable {
                 throw new IllegalArgumentException("simulated nodes need the simulated runtime (--runtime simulated)");
             }
             if (simulateNodes > 0) PodIps.Cidr.parse(podCidr).split(simulateNodes); // fails early if the CIDR is too small
+            if (netns && !runtime.equals("process")) throw new IllegalArgumentException("--netns needs the process runtime");
+            if (netns && podCidr.startsWith("127.")) {
+                throw new IllegalArgumentException("with --netns the pod CIDR must be a routable range (e.g. 10.244.1.0/24), not the loopback "
+                        + podCidr);
+            }
+        }
+
+        /** Loopback pod addresses (no --netns). */
+        public Config(String nodeName, String nodeIp, Path dataDir, Map<String, String> labels, String podCidr, int port,
+                      String runtime, Path imageStore, Map<String, Quantity> capacity,
+                      Duration leaseDuration, Duration renewInterval, Duration reportInterval,
+                      Duration initialBackoff, Duration maxBackoff, List<String> jvmOptions, String clusterDns,
+                      String clusterDomain, int simulateNodes) {
+            this(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration, renewInterval,
+                    reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, false);
+        }
+
+        /** A network namespace per pod ({@code --netns}), or not. */
+        public Config withNetns(boolean netns) {
+            return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, netns);
         }
 
         /** One node (no simulated nodes). */
@@ -93,7 +120,7 @@ public final class Agent implements AutoCloseable {
         /** This agent stands for {@code n} simulated nodes (needs the simulated runtime). */
         public Config withSimulatedNodes(int n) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, n);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, n, netns);
         }
 
         /** The names of the nodes this agent is. */
@@ -122,37 +149,37 @@ public final class Agent implements AutoCloseable {
 
         public Config withLabels(Map<String, String> labels) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, netns);
         }
 
         public Config withPort(int port) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, netns);
         }
 
         public Config withRuntime(String runtime) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, netns);
         }
 
         public Config withImageStore(Path imageStore) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, netns);
         }
 
         public Config withHeartbeat(Duration leaseDuration, Duration renewInterval, Duration reportInterval) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, netns);
         }
 
         public Config withClusterDns(String clusterDns, String clusterDomain) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, netns);
         }
 
         public Config withBackoff(Duration initialBackoff, Duration maxBackoff) {
             return new Config(nodeName, nodeIp, dataDir, labels, podCidr, port, runtime, imageStore, capacity, leaseDuration,
-                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes);
+                    renewInterval, reportInterval, initialBackoff, maxBackoff, jvmOptions, clusterDns, clusterDomain, simulateNodes, netns);
         }
     }
 
@@ -164,6 +191,7 @@ public final class Agent implements AutoCloseable {
     private PodManager pods;
     private AgentHttpServer http;
     private ServiceProxy proxy;
+    private NodeRoutes routes;
 
     public Agent(KubernetesClient client, Config config) {
         this.client = client;
@@ -175,6 +203,10 @@ public final class Agent implements AutoCloseable {
     }
 
     public Agent start() throws IOException, InterruptedException {
+        if (config.netns()) {
+            List<String> missing = PodNetwork.missingForNamespaces();
+            if (!missing.isEmpty()) throw new IllegalStateException(String.join("; ", missing));
+        }
         Path data = Files.createDirectories(config.dataDir());
         runtime = config.runtime().equals("simulated") ? new SimulatedRuntime() : new ProcessRuntime(data.resolve("containers"));
         ContainerLogs logs = new ContainerLogs(data.resolve("logs"));
@@ -183,12 +215,19 @@ public final class Agent implements AutoCloseable {
         int port = http.address().getPort();
         reporters.add(new NodeReporter(client, new NodeReporter.Config(config.nodeName(), config.nodeIp(), config.labels(), config.podCidr(),
                 port, config.capacity(), config.leaseDuration(), config.renewInterval(), config.reportInterval(), runtime.name())).start());
-        PodContext ctx = podContext(config.nodeName(), new PodIps(config.podCidr(), data.resolve("pod-ips")), data);
+        PodNetwork network = PodNetwork.loopback();
+        ServiceProxy.Addresses addresses = ServiceProxy.Addresses.NONE;
+        if (config.netns()) {
+            network = PodNetwork.namespaces(config.nodeName(), config.podCidr());
+            addresses = ServiceAddresses.ofThisNamespace();
+            routes = NodeRoutes.forNode(client, config.nodeName()).start();
+        }
+        PodContext ctx = podContext(config.nodeName(), new PodIps(config.podCidr(), data.resolve("pod-ips")), data).withNetwork(network);
         pods = new PodManager(ctx).start();
-        proxy = new ServiceProxy(client, ServiceProxy.Config.defaults(config.nodeName(), config.nodeIp())).start();
+        proxy = new ServiceProxy(client, ServiceProxy.Config.defaults(config.nodeName(), config.nodeIp()), addresses).start();
         rotation = Thread.ofVirtual().name("log-rotation").start(() -> rotateLogs(logs));
-        LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}", config.nodeName(), config.nodeIp(), runtime.name(),
-                config.podCidr());
+        LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}{}", config.nodeName(), config.nodeIp(), runtime.name(),
+                config.podCidr(), config.netns() ? ", a network namespace per pod" : "");
         return this;
     }
 
@@ -288,6 +327,7 @@ public final class Agent implements AutoCloseable {
     public void close() {
         if (rotation != null) rotation.interrupt();
         if (proxy != null) proxy.close();
+        if (routes != null) routes.close();
         if (pods != null) pods.close();
         reporters.forEach(NodeReporter::close);
         if (heartbeats != null) heartbeats.shutdownNow();

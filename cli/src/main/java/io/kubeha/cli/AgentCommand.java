@@ -80,6 +80,12 @@ final class AgentCommand implements Callable<Integer> {
                     + "its own slice of --pod-cidr (give a large one, e.g. 10.0.0.0/8), as KWOK does for scale tests (default: none).")
     int simulateNodes;
 
+    @Option(names = "--netns",
+            description = "A network namespace per pod, joined to a bridge of this node by a veth pair, so containers bind any address "
+                    + "and port; ClusterIPs become addresses of this node and other nodes' pod CIDRs are routed through their "
+                    + "InternalIPs. Needs root, iproute2 and nsenter, and a routable --pod-cidr (e.g. 10.244.1.0/24).")
+    boolean netns;
+
     @Override
     public Integer call() throws Exception {
         Agent.Config config = config();
@@ -98,7 +104,7 @@ final class AgentCommand implements Callable<Integer> {
             String nodes = config.simulateNodes() == 0 ? "node " + nodeName
                     : config.simulateNodes() + " simulated nodes " + nodeName + "-0.." + nodeName + "-" + (config.simulateNodes() - 1);
             System.err.println("kubeha agent: " + nodes + " (" + nodeIp + ") against " + client.getMasterUrl() + ", "
-                    + config.runtime() + " runtime, pods in " + config.podCidr() + ", endpoint " + agent.endpoint());
+                    + config.runtime() + " runtime, pods in " + config.podCidr() + (config.netns() ? " (a network namespace each)" : "") + ", endpoint " + agent.endpoint());
             stop.await();
         }
         return 0;
@@ -122,9 +128,14 @@ final class AgentCommand implements Callable<Integer> {
             capacity.put("pods", new Quantity(Integer.toString(maxPods)));
             var renew = Args.duration("--node-lease-renew-interval", renewInterval);
             var first = Args.duration("--container-restart-backoff", backoff);
-            return new Agent.Config(nodeName, nodeIp, dataDir, l, podCidr, port, runtime, imageStore, capacity,
+            Agent.Config config = new Agent.Config(nodeName, nodeIp, dataDir, l, podCidr, port, runtime, imageStore, capacity,
                     c.leaseDuration(), renew, c.reportInterval(), first, c.maxBackoff(), c.jvmOptions(), clusterDns, clusterDomain,
-                    simulateNodes);
+                    simulateNodes, netns);
+            if (netns) {
+                List<String> missing = io.kubeha.agent.net.PodNetwork.missingForNamespaces();
+                if (!missing.isEmpty()) throw new Main.UserError(missing.getFirst());
+            }
+            return config;
         } catch (IllegalArgumentException e) {
             throw new Main.UserError(e.getMessage());
         }

@@ -40,8 +40,17 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code mainClass} with {@code args}; stderr goes to {@code stderr}. */
     public static ChildJvm start(Class<?> mainClass, Path stderr, String... args) throws IOException {
+        return start(List.of(), mainClass, stderr, args);
+    }
+
+    /**
+     * The same, through {@code prefix}, a command that execs the JVM in the same process (so the pid is still the
+     * JVM's), e.g. {@code nsenter --net=/run/netns/NAME --} to run it in a network namespace.
+     */
+    public static ChildJvm start(List<String> prefix, Class<?> mainClass, Path stderr, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), "-Xmx256m"));
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), "-Xmx256m"));
         // the same module openings as this JVM (native libraries such as LMDB's need them)
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-opens") || arg.startsWith("--enable-native-access")) cmd.add(arg);

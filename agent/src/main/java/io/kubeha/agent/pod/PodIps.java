@@ -78,6 +78,11 @@ public final class PodIps {
         if (dir != null) Files.deleteIfExists(dir.resolve(toString(base + offset)));
     }
 
+    /** The pods holding an address now. */
+    public synchronized java.util.Set<String> uids() {
+        return java.util.Set.copyOf(byUid.keySet());
+    }
+
     /** Addresses in use. */
     public synchronized int inUse() {
         return byUid.size();

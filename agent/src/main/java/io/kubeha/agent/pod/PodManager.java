@@ -106,10 +106,43 @@ public final class PodManager implements AutoCloseable {
             recovered.values().forEach(orphans::addAll);
             recovered.clear();
         }
+        releaseLeftovers(orphans);
         for (RunningContainer rc : orphans) {
             LOG.info("stopping container {} of pod {}: the pod is gone", rc, rc.podUid());
             rc.stop(Duration.ofSeconds(10));
-            rc.exit().thenRun(() -> ctx.runtime().forget(rc));
+            rc.exit().thenRun(() -> {
+                ctx.runtime().forget(rc);
+                release(ctx, rc.podUid()); // its address and network namespace (--netns) go with it
+            });
+        }
+    }
+
+    /**
+     * Pods that went while the agent was away and left nothing running: their addresses and networks (a pod with
+     * containers still running is cleaned up once they are stopped, below). The addresses are read before the
+     * informer's pods, so a pod that arrives meanwhile is in the one or not in the other.
+     */
+    private void releaseLeftovers(List<RunningContainer> orphans) {
+        java.util.Set<String> running = new java.util.HashSet<>();
+        orphans.forEach(rc -> running.add(rc.podUid()));
+        for (PodContext node : nodes.values()) {
+            java.util.Set<String> holding = node.ips().uids();
+            java.util.Set<String> known = new java.util.HashSet<>(workers.keySet());
+            informer.getStore().list().forEach(p -> known.add(p.getMetadata().getUid()));
+            for (String uid : holding) {
+                if (known.contains(uid) || running.contains(uid)) continue;
+                LOG.info("pod {} went while the agent was away: releasing its address and network", uid);
+                release(node, uid);
+            }
+        }
+    }
+
+    private static void release(PodContext node, String uid) {
+        try {
+            node.ips().release(uid);
+            node.network().tearDown(uid); // its network namespace (--netns)
+        } catch (java.io.IOException e) {
+            LOG.warn("pod {}: releasing its address and network: {}", uid, e.getMessage());
         }
     }
 

@@ -67,6 +67,9 @@ final class PodWorker {
     private volatile boolean gone;
     private volatile boolean closed;
     private String podIp;
+    /** The pod's network (its namespace in --netns mode) is set up; checked again after an agent restart. */
+    private boolean networkReady;
+    private String networkError;
     private Instant startTime;
     private String lastReported;
     private final Map<String, String> transitions = new LinkedHashMap<>();
@@ -209,9 +212,23 @@ final class PodWorker {
         }
         if (podIp == null) {
             try {
-                podIp = ctx.ips().allocate(uid);
+                // hostNetwork: the node's address, as the kubelet reports it
+                podIp = Boolean.TRUE.equals(p.getSpec().getHostNetwork()) ? ctx.hostIp() : ctx.ips().allocate(uid);
             } catch (IOException e) {
                 LOG.warn("pod {}/{}: {}", ns(), name(), e.getMessage());
+                return false;
+            }
+        }
+        if (!networkReady && !Boolean.TRUE.equals(p.getSpec().getHostNetwork())) {
+            try {
+                ctx.network().setUp(uid, podIp);
+                networkReady = true;
+            } catch (IOException e) {
+                if (!Objects.equals(networkError, e.getMessage())) {
+                    ctx.events().pod(p, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: " + e.getMessage());
+                    LOG.warn("pod {}/{}: network: {}", ns(), name(), e.getMessage());
+                }
+                networkError = e.getMessage();
                 return false;
             }
         }
@@ -327,7 +344,8 @@ final class PodWorker {
                 rec.waitingMessage = e.getMessage();
                 return;
             }
-            ContainerSpec spec = new ContainerSpec(uid, c.getName(), c.getImage(), argv, env, workDir, logFile, memoryLimit(c), files);
+            ContainerSpec spec = new ContainerSpec(uid, c.getName(), c.getImage(), argv, env, workDir, logFile, memoryLimit(c), files)
+                    .inNetns(ctx.network().namespace(uid).orElse(null));
             RunningContainer rc = ctx.runtime().start(spec);
             if (rec.everStarted) rec.restartCount++;
             rec.everStarted = true;
@@ -496,10 +514,18 @@ final class PodWorker {
         rec.ready = c.getReadinessProbe() == null && !hasStartup;
         ProbeListener listener = new ProbeListener(c, rec, rec.current, env);
         if (hasStartup) {
-            rec.probers.add(new Prober(Prober.Kind.STARTUP, c.getStartupProbe(), c, podIp, env, listener).start());
+            rec.probers.add(new Prober(Prober.Kind.STARTUP, inPodNetwork(c.getStartupProbe()), c, podIp, env, listener).start());
         } else {
             listener.startLivenessAndReadiness();
         }
+    }
+
+    /** An exec probe runs in the pod's network namespace (--netns), as Kubernetes runs it in the container. */
+    private io.fabric8.kubernetes.api.model.Probe inPodNetwork(io.fabric8.kubernetes.api.model.Probe probe) {
+        if (probe == null || probe.getExec() == null) return probe;
+        List<String> cmd = ctx.network().inPod(uid, probe.getExec().getCommand());
+        if (cmd == probe.getExec().getCommand()) return probe;
+        return new io.fabric8.kubernetes.api.model.ProbeBuilder(probe).editExec().withCommand(cmd).endExec().build();
     }
 
     /** The probes of one run of one container; results of an earlier run are ignored. */
@@ -518,10 +544,10 @@ final class PodWorker {
 
         void startLivenessAndReadiness() {
             if (c.getLivenessProbe() != null) {
-                rec.probers.add(new Prober(Prober.Kind.LIVENESS, c.getLivenessProbe(), c, podIp, env, this).start());
+                rec.probers.add(new Prober(Prober.Kind.LIVENESS, inPodNetwork(c.getLivenessProbe()), c, podIp, env, this).start());
             }
             if (c.getReadinessProbe() != null) {
-                rec.probers.add(new Prober(Prober.Kind.READINESS, c.getReadinessProbe(), c, podIp, env, this).start());
+                rec.probers.add(new Prober(Prober.Kind.READINESS, inPodNetwork(c.getReadinessProbe()), c, podIp, env, this).start());
             }
         }
 
@@ -622,7 +648,7 @@ final class PodWorker {
         Thread t = Thread.ofVirtual().name(which.toLowerCase() + "-" + name() + "-" + c.getName()).start(() -> {
             try {
                 if (h.getExec() != null) {
-                    String f = Handlers.exec(h.getExec().getCommand(), env, timeout);
+                    String f = Handlers.exec(ctx.network().inPod(uid, h.getExec().getCommand()), env, timeout);
                     if (f != null) result.set("Exec lifecycle hook (" + h.getExec().getCommand() + ") for Container \"" + c.getName()
                             + "\" in Pod \"" + pod + "\" failed - error: " + f);
                 } else if (h.getHttpGet() != null) {
@@ -703,6 +729,7 @@ final class PodWorker {
             ctx.ips().release(uid);
             deleteTree(ctx.podsDir().resolve(uid));
             deleteTree(ctx.logsDir().resolve(ns() + "_" + name() + "_" + uid));
+            ctx.network().tearDown(uid);
         } catch (IOException e) {
             LOG.warn("pod {}/{}: cleaning up: {}", ns(), name(), e.toString());
         }

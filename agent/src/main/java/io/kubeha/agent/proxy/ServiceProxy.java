@@ -37,7 +37,8 @@ import java.util.function.Function;
  * spreads new connections (and UDP flows, by their address pair) over them, and when one agent stops or dies its
  * socket goes and the others keep serving. SO_REUSEPORT only groups sockets of the same user, so all agents of a
  * machine must run as one user. Node ports are bound without it, on the agent's own node IP, so a port taken by
- * something else is noticed and reported.
+ * something else is noticed and reported. In netns mode ClusterIPs are routable addresses, made local to the node by
+ * the {@link Addresses} given at construction before they are bound (see the package documentation).
  * <p>
  * <b>Endpoint changes.</b> Only new connections follow the routes: a connection keeps its endpoint until one side
  * closes it, even when the endpoint stops being ready or the service goes (as established flows outlive such
@@ -80,8 +81,20 @@ public final class ServiceProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the addresses the proxy is about to bind local ones of the node, before it binds them: netns mode's
+     * ClusterIPs (see io.kubeha.agent.net.ServiceAddresses). Loopback mode needs none: all of 127/8 is local.
+     */
+    public interface Addresses {
+        /** Exactly these ClusterIPs and externalIPs are wanted now (others it made may go). */
+        void keep(java.util.Collection<String> ips) throws IOException;
+
+        Addresses NONE = ips -> { };
+    }
+
     private final KubernetesClient client;
     private final Config config;
+    private final Addresses addresses;
     private final LogOnce logs = new LogOnce(LOG);
     private final Map<ListenerKey, Listener> listeners = new HashMap<>();
     private final AtomicBoolean syncPending = new AtomicBoolean();
@@ -97,8 +110,14 @@ public final class ServiceProxy implements AutoCloseable {
     private volatile boolean closed;
 
     public ServiceProxy(KubernetesClient client, Config config) {
+        this(client, config, Addresses.NONE);
+    }
+
+    /** A proxy that has {@code addresses} make its ClusterIPs local before binding them (netns mode). */
+    public ServiceProxy(KubernetesClient client, Config config, Addresses addresses) {
         this.client = client;
         this.config = config;
+        this.addresses = Objects.requireNonNull(addresses, "addresses");
     }
 
     public ServiceProxy start() {
@@ -176,6 +195,13 @@ public final class ServiceProxy implements AutoCloseable {
             }
         }
         boolean failed = false;
+        try {
+            addresses.keep(want.keySet().stream().filter(ListenerKey::shared).map(ListenerKey::ip).distinct().toList());
+            logs.recovered("service addresses", null);
+        } catch (IOException | RuntimeException ex) {
+            failed = true; // the binds below say which addresses are missing
+            logs.warn("service addresses", LogOnce.cause(ex), "service proxy: cannot add the ClusterIPs to this node: " + LogOnce.cause(ex));
+        }
         for (var e : want.entrySet()) {
             Listener have = listeners.get(e.getKey());
             if (have != null) {

@@ -29,6 +29,14 @@
  *       IP, as kube-proxy masquerades it.</li>
  * </ul>
  * Node ports listen on the agent's own node IP without SO_REUSEPORT, so a port another process holds is noticed:
- * it is logged once and tried again every few seconds, never fatal.
+ * it is logged once and tried again every few seconds, never fatal. * <p>
+ * <b>Netns mode</b> ({@code kubeha agent --netns}). ClusterIPs come from a routable service CIDR (e.g. 10.96.0.0/16)
+ * and the agents run on separate machines (or namespaces). Before binding, the proxy has its
+ * {@link io.kubeha.agent.proxy.ServiceProxy.Addresses} make every ClusterIP and externalIP it is about to listen on a
+ * local address of the node ({@link io.kubeha.agent.net.ServiceAddresses}: a /32 on {@code lo}, as kube-proxy's
+ * IPVS mode puts them on kube-ipvs0), and removes those of deleted services; then it binds them as in loopback mode.
+ * Pods reach a ClusterIP through their default route, the node's bridge, so the node's own proxy serves its pods; the
+ * endpoint sees the node's address as the client. Endpoints on other nodes are reached over the routes the agent keeps
+ * to their pod CIDRs.
  */
 package io.kubeha.agent.proxy;

@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param memoryLimit bytes, 0 for none
  * @param files       files the container sees at other paths (target path -> source file), such as the pod's
  *                    /etc/resolv.conf and /etc/hosts; a runtime that cannot place them says so (see ProcessRuntime)
+ * @param netns       the network namespace the container runs in (a /run/netns file: the pod's in --netns mode);
+ *                    null for the agent's own
  */
 public record ContainerSpec(String podUid, String container, String image, List<String> argv, Map<String, String> env,
-                            Path workDir, Path logFile, long memoryLimit, Map<String, Path> files) {
+                            Path workDir, Path logFile, long memoryLimit, Map<String, Path> files, Path netns) {
     public ContainerSpec {
         Objects.requireNonNull(podUid, "podUid");
         Objects.requireNonNull(container, "container");
@@ -31,5 +33,16 @@ public record ContainerSpec(String podUid, String container, String image, List<
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(logFile, "logFile");
         if (argv.isEmpty()) throw new IllegalArgumentException("nothing to run for container " + container);
+    }
+
+    /** A container in the agent's own network namespace. */
+    public ContainerSpec(String podUid, String container, String image, List<String> argv, Map<String, String> env,
+                         Path workDir, Path logFile, long memoryLimit, Map<String, Path> files) {
+        this(podUid, container, image, argv, env, workDir, logFile, memoryLimit, files, null);
+    }
+
+    /** This container in the network namespace {@code netns} (null: the agent's own). */
+    public ContainerSpec inNetns(Path netns) {
+        return new ContainerSpec(podUid, container, image, argv, env, workDir, logFile, memoryLimit, files, netns);
     }
 }

@@ -33,11 +33,16 @@ import java.util.concurrent.TimeUnit;
  * /etc/hosts, and its volumes at their mountPath) are bind-mounted in a private mount namespace of the container's own ({@code unshare --mount}, then
  * {@code mount --bind}, then exec: still one process, the same pid). That needs root; without it the container
  * runs in the host's view and finds the pod's resolv.conf at $KUBEHA_RESOLV_CONF instead (logged once).
+ * <p>
+ * A container with a network namespace ({@link ContainerSpec#netns()}, the agent's {@code --netns} mode) is started
+ * through {@code nsenter --net=NETNS --}, first in the chain: nsenter joins the namespace and execs setsid, which
+ * execs the rest, so the container is still the one process the runtime started (its pid is the container's id).
  */
 public final class ProcessRuntime implements ContainerRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
     private static final String SETSID = "/usr/bin/setsid";
     private static final String UNSHARE = "/usr/bin/unshare";
+    private static final String NSENTER = "/usr/bin/nsenter";
     /** Positional pairs SOURCE TARGET up to "--", then the program and its arguments. */
     /** Joins the cgroup named first ("-" for none), then the positional SOURCE TARGET pairs up to "--", then execs. */
     private static final String MOUNT_THEN_EXEC = "[ \"$1\" = - ] || echo $$ > \"$1\" || exit 127; shift; while [ \"$1\" != -- ]; do "
@@ -79,6 +84,8 @@ public final class ProcessRuntime implements ContainerRuntime {
     public RunningContainer start(ContainerSpec spec) throws IOException {
         Files.createDirectories(spec.logFile().getParent());
         List<String> cmd = new ArrayList<>();
+        // setns(CLONE_NEWNET) needs no fork: nsenter execs the next program in the same process
+        if (spec.netns() != null) cmd.addAll(List.of(NSENTER, "--net=" + spec.netns(), "--"));
         if (new File(SETSID).canExecute()) cmd.add(SETSID);
         Optional<MemoryCgroup> cgroup = MemoryCgroup.create(spec.podUid() + "_" + spec.container() + "_" + System.nanoTime(), spec.memoryLimit());
         boolean mounts = !spec.files().isEmpty() && CAN_MOUNT;

@@ -1,0 +1,21 @@
+/**
+ * The node agent, {@code kubeha agent}: the kubelet's role (register the Node, keep its Lease, run the pods bound
+ * to it as processes, report their status, serve their logs) and kube-proxy's ({@link io.kubeha.agent.proxy}), wired
+ * by {@link io.kubeha.agent.Agent}.
+ * <p>
+ * <b>Pods' addresses.</b> Each pod gets one address from the node's {@code --pod-cidr}
+ * ({@link io.kubeha.agent.pod.PodIps}, kept across agent restarts). How the pod holds it is the
+ * {@link io.kubeha.agent.net.PodNetwork}'s business:
+ * <ul>
+ *   <li>loopback mode (default, no root): a loopback address (127.x) the pod's processes bind in the node's
+ *       namespace; ClusterIPs are loopback addresses too, so everything stays on the machine.</li>
+ *   <li>netns mode ({@code --netns}, root, iproute2 and nsenter): a network namespace per pod joined to a bridge of
+ *       the node, containers started inside it through {@code nsenter}, so a container binds any address and port;
+ *       routes to other nodes' pod CIDRs through their InternalIPs; ClusterIPs held as addresses of the node's
+ *       namespace so the same service proxy binds them. The agent works in its own current network namespace: the
+ *       machine's, or one a test made for it.</li>
+ * </ul>
+ * Stopping the agent leaves pods, their namespaces, routes and ClusterIP addresses in place: the next agent on the
+ * same data folder takes them back.
+ */
+package io.kubeha.agent;
