@@ -27,6 +27,8 @@ public final class ApiServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<WatchCache> caches;
     private final Handlers handlers;
+    private final java.util.concurrent.ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("apiserver-endpoint-reconciler").factory());
 
     public ApiServer(Store store, InetSocketAddress bind) throws IOException {
         this(store, ApiServerConfig.of(bind));
@@ -48,6 +50,15 @@ public final class ApiServer implements AutoCloseable {
         caches.forEach(WatchCache::start);
         handlers.bootstrap();
         http.start();
+        long every = Handlers.endpointInterval().toMillis();
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                handlers.reconcileEndpoints();
+            } catch (RuntimeException e) {
+                // the store unreachable for a moment: the lease is renewed on the next round, well within its duration
+                log.warn("renewing this server's endpoint lease failed: {}", e.toString());
+            }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
         log.info("API server serving on {}", address());
         return this;
     }
@@ -58,6 +69,12 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        timers.shutdownNow();
+        try {
+            handlers.removeEndpoint();
+        } catch (RuntimeException e) {
+            log.warn("removing this server from the kubernetes Service's endpoints failed (its lease runs out instead): {}", e.toString());
+        }
         http.stop(0);
         caches.forEach(WatchCache::close);
         executor.shutdownNow();

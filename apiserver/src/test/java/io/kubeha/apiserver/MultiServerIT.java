@@ -35,12 +35,14 @@ class MultiServerIT {
     Store storeA, storeB;
     ApiServer a, b;
     String urlA, urlB;
+    String storeUri;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     void start() throws Exception {
         etcd = EtcdCluster.start(3);
         String uri = "etcd:" + etcd.clientEndpoints().stream().map(URI::toString).collect(Collectors.joining(","));
+        storeUri = uri;
         storeA = Stores.open(uri, StoreOptions.DEFAULTS);
         storeB = Stores.open(uri, StoreOptions.DEFAULTS);
         InetAddress lo = InetAddress.getLoopbackAddress();
@@ -75,6 +77,65 @@ class MultiServerIT {
     static String rv(String json) {
         int i = json.indexOf("\"resourceVersion\":\"") + 19;
         return json.substring(i, json.indexOf('"', i));
+    }
+
+    /** "ip:port" of every address of the kubernetes Endpoints, and of its EndpointSlices. */
+    private List<String> kubernetesEndpoints(String url) throws Exception {
+        var json = tools.jackson.databind.json.JsonMapper.builder().build();
+        var eps = json.readTree(send("GET", url + "/api/v1/namespaces/default/endpoints/kubernetes", null, null).body());
+        List<String> out = new java.util.ArrayList<>();
+        for (var sub : eps.path("subsets")) {
+            for (var a : sub.path("addresses")) out.add(a.path("ip").asString() + ":" + sub.path("ports").get(0).path("port").asInt());
+        }
+        return out;
+    }
+
+    private List<String> kubernetesSliceEndpoints(String url) throws Exception {
+        var json = tools.jackson.databind.json.JsonMapper.builder().build();
+        var slices = json.readTree(send("GET", url + "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+                + "?labelSelector=kubernetes.io/service-name%3Dkubernetes", null, null).body());
+        List<String> out = new java.util.ArrayList<>();
+        for (var s : slices.path("items")) {
+            for (var e : s.path("endpoints")) out.add(e.path("addresses").get(0).asString() + ":" + s.path("ports").get(0).path("port").asInt());
+        }
+        return out;
+    }
+
+    @Test
+    void theKubernetesServiceLeadsToTheServersThatAreAliveOnly() throws Exception {
+        String ra = "127.0.0.1:" + a.address().getPort();
+        String rb = "127.0.0.1:" + b.address().getPort();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(kubernetesEndpoints(urlA)).containsExactlyInAnyOrder(ra, rb);
+            assertThat(kubernetesSliceEndpoints(urlB)).containsExactlyInAnyOrder(ra, rb);
+        });
+
+        // a server that died long ago (its lease ran out) but is still listed: the next reconcile drops it
+        String lease = """
+                {"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"kube-apiserver-endpoint-127-0-0-99-4444",
+                 "labels":{"apiserver.kubeha.io/endpoint":"true"}},
+                 "spec":{"holderIdentity":"127.0.0.99:4444","leaseDurationSeconds":15,"renewTime":"2020-01-01T00:00:00.000000Z"}}""";
+        assertThat(send("POST", urlA + "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases", lease, "application/json").statusCode())
+                .isEqualTo(201);
+        String dead = """
+                [{"op":"add","path":"/subsets/-","value":{"addresses":[{"ip":"127.0.0.99"}],"ports":[{"name":"https","port":4444,"protocol":"TCP"}]}}]""";
+        assertThat(send("PATCH", urlA + "/api/v1/namespaces/default/endpoints/kubernetes", dead, "application/json-patch+json").statusCode())
+                .isEqualTo(200);
+        assertThat(kubernetesEndpoints(urlB)).contains("127.0.0.99:4444");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(kubernetesEndpoints(urlB)).containsExactlyInAnyOrder(ra, rb));
+
+        // a third server joins, then stops cleanly: it leaves at once, not when its lease runs out
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        String rc;
+        try (Store storeC = Stores.open(storeUri, StoreOptions.DEFAULTS);
+             ApiServer c = new ApiServer(storeC, new InetSocketAddress(lo, Ports.free(lo))).start()) {
+            rc = "127.0.0.1:" + c.address().getPort();
+            assertThat(kubernetesEndpoints(urlA)).containsExactlyInAnyOrder(ra, rb, rc);
+            assertThat(kubernetesSliceEndpoints(urlA)).containsExactlyInAnyOrder(ra, rb, rc);
+        }
+        assertThat(kubernetesEndpoints(urlA)).containsExactlyInAnyOrder(ra, rb);
+        assertThat(kubernetesSliceEndpoints(urlA)).containsExactlyInAnyOrder(ra, rb);
     }
 
     @Test

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -119,7 +120,10 @@ public final class Handlers {
         }
     }
 
-    /** The kubernetes Service in default, and this server among its Endpoints (port 443 to the server's port). */
+    /**
+     * The kubernetes Service in default (port 443 to the server's port), and its Endpoints and EndpointSlice, kept to
+     * the servers that are alive by the {@link EndpointReconciler}.
+     */
     private void kubernetesService() {
         ResourceHandler svc = handler("services");
         if (svc.storage().find("default", "kubernetes").isEmpty()) {
@@ -148,56 +152,31 @@ public final class Handlers {
                     .addToLabels("endpointslice.kubernetes.io/skip-mirror", "true").endMetadata().build();
             createIfMissing(eps, "default", "kubernetes", (ObjectNode) Json.tree(e));
         }
-        eps.storage().update("default", "kubernetes", 0, old -> {
-            Endpoints e = Json.convert(old, Endpoints.class);
-            boolean present = e.getSubsets() != null && e.getSubsets().stream().anyMatch(sub -> sub.getAddresses().stream()
-                    .anyMatch(a -> ip.equals(a.getIp())) && sub.getPorts().stream().anyMatch(p -> p.getPort() == port));
-            if (present) return null;
-            java.util.List<io.fabric8.kubernetes.api.model.EndpointSubset> subsets = new ArrayList<>(
-                    e.getSubsets() == null ? List.of() : e.getSubsets());
-            subsets.add(new io.fabric8.kubernetes.api.model.EndpointSubsetBuilder().addNewAddress().withIp(ip).endAddress()
-                    .addNewPort().withName("https").withPort(port).withProtocol("TCP").endPort().build());
-            e.setSubsets(subsets);
-            ObjectNode next = (ObjectNode) Json.tree(e);
-            return next;
-        });
-        kubernetesEndpointSlice(ip, port);
+        int targetPort = Json.convert(svc.storage().get("default", "kubernetes"), Service.class).getSpec().getPorts().stream()
+                .findFirst().map(p -> p.getTargetPort() == null || p.getTargetPort().getIntVal() == null ? port : p.getTargetPort().getIntVal())
+                .orElse(port);
+        reconciler = new EndpointReconciler(handler("coordination.k8s.io", "leases").storage(), eps.storage(),
+                handler("discovery.k8s.io", "endpointslices").storage(), clock, ip, port, EndpointReconciler.LEASE_DURATION, targetPort);
+        reconciler.reconcile();
     }
 
+    private EndpointReconciler reconciler;
+
     /**
-     * The kubernetes Service's EndpointSlice, which kube-apiserver keeps beside its Endpoints (service proxies read
-     * slices): this server's address among the ready endpoints, port https.
+     * Once every {@link EndpointReconciler#INTERVAL}: this server renews its endpoint lease and the kubernetes
+     * Service's endpoints are set to the servers whose lease holds (after {@link #bootstrap()}).
      */
-    private void kubernetesEndpointSlice(String ip, int port) {
-        ResourceHandler slices = handler("discovery.k8s.io", "endpointslices");
-        if (slices.storage().find("default", "kubernetes").isEmpty()) {
-            ObjectNode slice = Json.object();
-            slice.put("apiVersion", "discovery.k8s.io/v1");
-            slice.put("kind", "EndpointSlice");
-            ObjectNode meta = slice.putObject("metadata");
-            meta.put("name", "kubernetes");
-            meta.put("namespace", "default");
-            meta.put("uid", UUID.randomUUID().toString());
-            meta.put("creationTimestamp", now());
-            meta.put("generation", 1);
-            meta.putObject("labels").put("kubernetes.io/service-name", "kubernetes");
-            slice.put("addressType", "IPv4");
-            slice.putArray("endpoints");
-            slice.putArray("ports").addObject().put("name", "https").put("port", port).put("protocol", "TCP");
-            createIfMissing(slices, "default", "kubernetes", slice);
-        }
-        slices.storage().update("default", "kubernetes", 0, old -> {
-            for (var ep : old.path("endpoints")) {
-                for (var a : ep.path("addresses")) {
-                    if (a.asString("").equals(ip)) return null;
-                }
-            }
-            ObjectNode next = old.deepCopy();
-            ObjectNode ep = next.withArray("endpoints").addObject();
-            ep.putArray("addresses").add(ip);
-            ep.putObject("conditions").put("ready", true).put("serving", true).put("terminating", false);
-            return next;
-        });
+    public void reconcileEndpoints() {
+        if (reconciler != null) reconciler.reconcile();
+    }
+
+    /** A clean stop: this server's address leaves the kubernetes Service's endpoints now, not when its lease runs out. */
+    public void removeEndpoint() {
+        if (reconciler != null) reconciler.remove();
+    }
+
+    public static Duration endpointInterval() {
+        return EndpointReconciler.INTERVAL;
     }
 
     private String now() {

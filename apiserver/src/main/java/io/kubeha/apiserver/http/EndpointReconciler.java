@@ -1,0 +1,244 @@
+package io.kubeha.apiserver.http;
+
+import io.kubeha.apiserver.api.ApiException;
+import io.kubeha.apiserver.api.Json;
+import io.kubeha.apiserver.storage.ObjectStorage;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * Keeps the {@code kubernetes} Service's endpoints to the API servers that are alive, as kube-apiserver's lease
+ * endpoint reconciler ({@code --endpoint-reconciler-type=lease}, its default) does: every server renews a lease of its
+ * own every {@link #INTERVAL} and sets the Endpoints and EndpointSlice {@code default/kubernetes} to the addresses whose
+ * lease has not run out ({@link #LEASE_DURATION}). A server that stops cleanly takes its lease and its address away at
+ * once; one that dies (kill -9, its machine lost) drops out once its lease has run out, so pods that reach the API
+ * through the kubernetes Service are no longer sent to it.
+ * <p>
+ * kube-apiserver keeps these leases as etcd keys with a TTL ({@code /masterleases/IP}); the store here has no TTLs, so
+ * they are coordination.k8s.io/v1 Leases in kube-system, named {@code kube-apiserver-endpoint-IP-PORT} and labelled
+ * {@value #LABEL}, their holderIdentity the server's {@code IP:PORT}, and whether one has run out is judged from its
+ * renewTime on the judging server's clock (masters' clocks are assumed to agree within a few seconds, as leader
+ * election assumes too).
+ * <p>
+ * Endpoints get one subset per port (addresses sorted); the EndpointSlice {@code kubernetes} holds the addresses of
+ * the Service's target port, and servers on another port get a slice {@code kubernetes-PORT}, since one slice has
+ * one set of ports.
+ */
+final class EndpointReconciler {
+    static final Duration INTERVAL = Duration.ofSeconds(10);
+    static final Duration LEASE_DURATION = Duration.ofSeconds(15);
+    static final String LABEL = "apiserver.kubeha.io/endpoint";
+    private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+    private final ObjectStorage leases;
+    private final ObjectStorage endpoints;
+    private final ObjectStorage slices;
+    private final Clock clock;
+    private final String ip;
+    private final int port;
+    private final Duration leaseDuration;
+    private final int mainPort;
+
+    /**
+     * @param mainPort the kubernetes Service's targetPort: the servers on it are in the slice named kubernetes
+     */
+    EndpointReconciler(ObjectStorage leases, ObjectStorage endpoints, ObjectStorage slices, Clock clock, String ip, int port,
+                       Duration leaseDuration, int mainPort) {
+        this.mainPort = mainPort;
+        this.leases = leases;
+        this.endpoints = endpoints;
+        this.slices = slices;
+        this.clock = clock;
+        this.ip = ip;
+        this.port = port;
+        this.leaseDuration = leaseDuration;
+    }
+
+    private String leaseName() {
+        return leaseName(ip, port);
+    }
+
+    static String leaseName(String ip, int port) {
+        return "kube-apiserver-endpoint-" + ip.replace(':', '-').replace('.', '-') + "-" + port;
+    }
+
+    /** Renews this server's lease, then sets the endpoints to every server whose lease holds. */
+    void reconcile() {
+        renew();
+        apply(live());
+    }
+
+    /** A clean stop: this server's lease goes, and its address with it. */
+    void remove() {
+        try {
+            leases.delete("kube-system", leaseName(), 0);
+        } catch (ApiException e) {
+            if (e.code() != 404) throw e;
+        }
+        Map<Integer, TreeSet<String>> rest = live();
+        TreeSet<String> mine = rest.get(port);
+        if (mine != null) {
+            mine.remove(ip);
+            if (mine.isEmpty()) rest.remove(port);
+        }
+        apply(rest);
+    }
+
+    private void renew() {
+        String now = micro(Instant.now(clock));
+        if (leases.find("kube-system", leaseName()).isEmpty()) {
+            ObjectNode lease = Json.object();
+            lease.put("apiVersion", "coordination.k8s.io/v1");
+            lease.put("kind", "Lease");
+            ObjectNode meta = lease.putObject("metadata");
+            meta.put("name", leaseName());
+            meta.put("namespace", "kube-system");
+            meta.put("uid", UUID.randomUUID().toString());
+            meta.put("creationTimestamp", Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
+            meta.putObject("labels").put(LABEL, "true");
+            ObjectNode spec = lease.putObject("spec");
+            spec.put("holderIdentity", ip + ":" + port);
+            spec.put("leaseDurationSeconds", leaseDuration.toSeconds());
+            spec.put("acquireTime", now);
+            spec.put("renewTime", now);
+            try {
+                leases.create("kube-system", leaseName(), lease);
+                return;
+            } catch (ApiException e) {
+                if (e.code() != 409) throw e; // made meanwhile (a restart of this very server): renew it below
+            }
+        }
+        leases.update("kube-system", leaseName(), 0, old -> {
+            ObjectNode spec = old.withObject("spec");
+            spec.put("holderIdentity", ip + ":" + port);
+            spec.put("leaseDurationSeconds", leaseDuration.toSeconds());
+            spec.put("renewTime", now);
+            return old;
+        });
+    }
+
+    /** Port to addresses of every server whose lease holds now (this one's included once renewed). */
+    private Map<Integer, TreeSet<String>> live() {
+        Instant now = Instant.now(clock);
+        Map<Integer, TreeSet<String>> out = new TreeMap<>();
+        for (ObjectNode lease : leases.list("kube-system", 0, 0, null, o -> o.path("metadata").path("labels").has(LABEL)).items()) {
+            JsonNode spec = lease.path("spec");
+            String holder = spec.path("holderIdentity").asString("");
+            int colon = holder.lastIndexOf(':');
+            if (colon <= 0) continue;
+            Instant renewed;
+            try {
+                renewed = Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(spec.path("renewTime").asString("")));
+            } catch (RuntimeException e) {
+                continue;
+            }
+            long seconds = spec.path("leaseDurationSeconds").asLong(LEASE_DURATION.toSeconds());
+            if (!renewed.plusSeconds(seconds).isAfter(now)) continue; // run out: that server is gone
+            try {
+                out.computeIfAbsent(Integer.parseInt(holder.substring(colon + 1)), p -> new TreeSet<>()).add(holder.substring(0, colon));
+            } catch (NumberFormatException e) {
+                // not one of ours
+            }
+        }
+        return out;
+    }
+
+    /** Writes the endpoints (only when they differ: no new revision every interval). */
+    private void apply(Map<Integer, TreeSet<String>> live) {
+        endpoints.update("default", "kubernetes", 0, old -> {
+            ArrayNode subsets = Json.object().putArray("subsets");
+            live.forEach((p, ips) -> {
+                ObjectNode subset = subsets.addObject();
+                ArrayNode addresses = subset.putArray("addresses");
+                ips.forEach(a -> addresses.addObject().put("ip", a));
+                subset.putArray("ports").addObject().put("name", "https").put("port", p).put("protocol", "TCP");
+            });
+            if (Objects.equals(old.path("subsets"), subsets) || (live.isEmpty() && old.path("subsets").isMissingNode())) return null;
+            if (live.isEmpty()) {
+                old.remove("subsets");
+            } else {
+                old.set("subsets", subsets);
+            }
+            return old;
+        });
+        List<String> wanted = new ArrayList<>();
+        for (var e : live.entrySet()) {
+            String name = e.getKey() == mainPort ? "kubernetes" : "kubernetes-" + e.getKey();
+            wanted.add(name);
+            slice(name, e.getKey(), e.getValue());
+        }
+        if (!wanted.contains("kubernetes")) slice("kubernetes", mainPort, new TreeSet<>());
+        for (ObjectNode s : slices.list("default", 0, 0, null,
+                o -> "kubernetes".equals(o.path("metadata").path("labels").path(SERVICE_NAME_LABEL).asString(""))).items()) {
+            String name = s.path("metadata").path("name").asString("");
+            if (!wanted.contains(name) && !name.equals("kubernetes")) {
+                try {
+                    slices.delete("default", name, 0);
+                } catch (ApiException e) {
+                    if (e.code() != 404) throw e;
+                }
+            }
+        }
+    }
+
+    private void slice(String name, int p, TreeSet<String> ips) {
+        if (slices.find("default", name).isEmpty()) {
+            ObjectNode slice = Json.object();
+            slice.put("apiVersion", "discovery.k8s.io/v1");
+            slice.put("kind", "EndpointSlice");
+            ObjectNode meta = slice.putObject("metadata");
+            meta.put("name", name);
+            meta.put("namespace", "default");
+            meta.put("uid", UUID.randomUUID().toString());
+            meta.put("creationTimestamp", Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
+            meta.put("generation", 1);
+            meta.putObject("labels").put(SERVICE_NAME_LABEL, "kubernetes");
+            slice.put("addressType", "IPv4");
+            slice.putArray("endpoints");
+            slice.putArray("ports").addObject().put("name", "https").put("port", p).put("protocol", "TCP");
+            try {
+                slices.create("default", name, slice);
+            } catch (ApiException e) {
+                if (e.code() != 409) throw e;
+            }
+        }
+        slices.update("default", name, 0, old -> {
+            ArrayNode eps = Json.object().putArray("endpoints");
+            for (String a : ips) {
+                ObjectNode ep = eps.addObject();
+                ep.putArray("addresses").add(a);
+                ep.putObject("conditions").put("ready", true).put("serving", true).put("terminating", false);
+            }
+            ArrayNode ports = Json.object().putArray("ports");
+            ports.addObject().put("name", "https").put("port", p).put("protocol", "TCP");
+            if (Objects.equals(old.path("endpoints"), eps) && Objects.equals(old.path("ports"), ports)) return null;
+            old.set("endpoints", eps);
+            old.set("ports", ports);
+            return old;
+        });
+    }
+
+    private static String micro(Instant i) {
+        return DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(java.time.ZoneOffset.UTC)
+                .format(i.truncatedTo(ChronoUnit.MICROS));
+    }
+
+    @Override
+    public String toString() {
+        return "endpoint reconciler of " + ip + ":" + port;
+    }
+}
