@@ -71,6 +71,12 @@ public final class ApiServer implements AutoCloseable {
     public void close() {
         timers.shutdownNow();
         try {
+            // a round under way could renew the lease just removed: let it end first
+            timers.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
             handlers.removeEndpoint();
         } catch (RuntimeException e) {
             log.warn("removing this server from the kubernetes Service's endpoints failed (its lease runs out instead): {}", e.toString());

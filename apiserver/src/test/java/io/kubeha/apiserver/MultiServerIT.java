@@ -124,6 +124,10 @@ class MultiServerIT {
         assertThat(kubernetesEndpoints(urlB)).contains("127.0.0.99:4444");
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(kubernetesEndpoints(urlB)).containsExactlyInAnyOrder(ra, rb));
+        // and a lease that ran out that long ago is collected, as kube-apiserver's vanish with their TTL
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(send("GET",
+                urlA + "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-apiserver-endpoint-127-0-0-99-4444", null, null)
+                .statusCode()).isEqualTo(404));
 
         // a third server joins, then stops cleanly: it leaves at once, not when its lease runs out
         InetAddress lo = InetAddress.getLoopbackAddress();

@@ -31,12 +31,16 @@ final class Commands {
         return run(cmd, null);
     }
 
-    /** {@code ip -batch -} (optionally {@code -n NETNS}) with one command a line: one process for many changes. */
+    /**
+     * {@code ip -force -batch -} (optionally {@code -n NETNS}) with one command a line: one process for many changes.
+     * {@code -force} goes on past a line that fails (one node's unreachable gateway must not hold back the routes to
+     * the others); the error then names what failed.
+     */
     static void batch(String netns, List<String> lines) throws IOException {
         if (lines.isEmpty()) return;
         List<String> cmd = new ArrayList<>(List.of(ip()));
         if (netns != null) cmd.addAll(List.of("-n", netns));
-        cmd.addAll(List.of("-batch", "-"));
+        cmd.addAll(List.of("-force", "-batch", "-"));
         run(cmd, String.join("\n", lines) + "\n");
     }
 
@@ -48,13 +52,16 @@ final class Commands {
         } catch (IOException e) {
             throw new IOException("cannot run " + cmd.getFirst() + ": " + e.getMessage() + " (install iproute2)", e);
         }
+        // read what it says before feeding it: a command that fills its stderr pipe must not block our write
+        CompletableFuture<String> out = drain(p.getInputStream());
+        CompletableFuture<String> err = drain(p.getErrorStream());
         if (stdin != null) {
             try (var in = p.getOutputStream()) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // it stopped reading (exited early): its exit status and stderr below say why
             }
         }
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
         try {
             if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();

@@ -143,7 +143,12 @@ public final class NodeRoutes implements AutoCloseable {
             if (!e.getValue().equals(have.get(e.getKey()))) lines.add("route replace " + e.getKey() + " via " + e.getValue() + " proto " + PROTO);
         }
         for (String cidr : have.keySet()) if (!want.containsKey(cidr)) lines.add("route del " + cidr + " proto " + PROTO);
-        Commands.batch(hostNs, lines);
+        try {
+            Commands.batch(hostNs, lines);
+        } catch (IOException e) {
+            have = null; // read again next time: the lines that worked are in place
+            throw e;
+        }
         LOG.info("routes to other nodes' pods: {}", want.isEmpty() ? "none" : want);
         have = new TreeMap<>(want);
     }

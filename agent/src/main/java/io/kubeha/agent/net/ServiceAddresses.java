@@ -50,7 +50,7 @@ public final class ServiceAddresses implements io.kubeha.agent.proxy.ServiceProx
         }
         if (have == null) have = current();
         List<String> lines = new ArrayList<>();
-        for (String ip : want) if (!have.contains(ip)) lines.add("addr add " + ip + "/32 dev lo label " + LABEL);
+        for (String ip : want) if (!have.contains(ip)) lines.add("addr replace " + ip + "/32 dev lo label " + LABEL); // taken over if there without the label
         for (String ip : have) if (!want.contains(ip)) lines.add("addr del " + ip + "/32 dev lo");
         if (lines.isEmpty()) return;
         try {

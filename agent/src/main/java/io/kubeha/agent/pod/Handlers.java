@@ -33,7 +33,11 @@ final class Handlers {
     private Handlers() {
     }
 
-    static String httpGet(HTTPGetAction g, Container container, String podIp, Duration timeout, String userAgent)
+    /**
+     * @param anyStatus true for a lifecycle hook: as the kubelet's hook runner, any HTTP answer succeeds and only a
+     *                  failure to get one fails (a probe wants 2xx or 3xx)
+     */
+    static String httpGet(HTTPGetAction g, Container container, String podIp, Duration timeout, String userAgent, boolean anyStatus)
             throws InterruptedException {
         try {
             port(g.getPort(), container);
@@ -45,7 +49,7 @@ final class Handlers {
             HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).header("User-Agent", userAgent);
             if (g.getHttpHeaders() != null) g.getHttpHeaders().forEach(h -> rb.header(h.getName(), h.getValue()));
             HttpResponse<Void> r = HTTP.send(rb.GET().build(), HttpResponse.BodyHandlers.discarding());
-            if (r.statusCode() >= 200 && r.statusCode() < 400) return null;
+            if (anyStatus || (r.statusCode() >= 200 && r.statusCode() < 400)) return null;
             return "HTTP probe failed with statuscode: " + r.statusCode();
         } catch (java.net.http.HttpTimeoutException e) {
             return "Get \"" + url + "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)";
@@ -100,6 +104,8 @@ final class Handlers {
             String out = new String(said.get()).strip();
             return "command " + cmd + " exited with " + p.exitValue() + (out.isEmpty() ? "" : ": " + out);
         } finally {
+            // what it started goes with it (a timed-out or interrupted "sh -c 'a; sleep 1000'" leaves no sleep behind)
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         }
     }

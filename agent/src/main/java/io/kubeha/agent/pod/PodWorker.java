@@ -608,10 +608,14 @@ final class PodWorker {
             run.stop(grace);
             return;
         }
-        Map<String, String> env = envOrEmpty(p, c);
         Thread.ofVirtual().name("prestop-" + name() + "-" + rec.name).start(() -> {
             long start = System.nanoTime();
-            String failure = hook(p, c, "PreStop", preStop, env, grace);
+            String failure;
+            try {
+                failure = hook(p, c, "PreStop", preStop, envOrEmpty(p, c), grace);
+            } catch (RuntimeException e) {
+                failure = "PreStop hook of container " + c.getName() + " failed: " + e; // the SIGTERM must come all the same
+            }
             if (failure != null) {
                 LOG.info("pod {}/{}: preStop hook of {} failed: {}", ns(), name(), rec.name, failure);
                 ctx.events().pod(p, "Warning", "FailedPreStopHook", failure);
@@ -641,52 +645,45 @@ final class PodWorker {
         return false;
     }
 
-    /** One hook, bounded by {@code timeout}: null when it succeeded, else the kubelet's words for the failure. */
+    /**
+     * One hook, bounded by {@code timeout} (each handler keeps to it: the command is killed, the request given up, the
+     * sleep cut short): null when it succeeded, else the kubelet's words for the failure. Runs on the calling thread.
+     */
     private String hook(Pod p, Container c, String which, LifecycleHandler h, Map<String, String> env, Duration timeout) {
         String pod = name() + "_" + ns() + "(" + uid + ")";
-        var result = new java.util.concurrent.atomic.AtomicReference<String>();
-        Thread t = Thread.ofVirtual().name(which.toLowerCase() + "-" + name() + "-" + c.getName()).start(() -> {
-            try {
-                if (h.getExec() != null) {
-                    String f = Handlers.exec(ctx.network().inPod(uid, h.getExec().getCommand()), env, timeout);
-                    if (f != null) result.set("Exec lifecycle hook (" + h.getExec().getCommand() + ") for Container \"" + c.getName()
-                            + "\" in Pod \"" + pod + "\" failed - error: " + f);
-                } else if (h.getHttpGet() != null) {
-                    String f = Handlers.httpGet(h.getHttpGet(), c, podIp, timeout, "kube-lifecycle/1.33");
-                    if (f != null) result.set("HTTP lifecycle hook (" + h.getHttpGet().getPath() + ") for Container \"" + c.getName()
-                            + "\" in Pod \"" + pod + "\" failed - error: " + f);
-                } else if (h.getSleep() != null && h.getSleep().getSeconds() != null) {
-                    Thread.sleep(Duration.ofSeconds(Math.max(0, h.getSleep().getSeconds())));
-                } else if (h.getTcpSocket() != null) {
-                    result.set(which + " hook of container " + c.getName() + ": tcpSocket is not supported as a lifecycle handler");
-                } else {
-                    result.set(which + " hook of container " + c.getName() + " names no handler (exec, httpGet or sleep)");
-                }
-            } catch (InterruptedException e) {
-                // timed out: said below
-            }
-        });
         try {
-            if (!t.join(timeout)) {
-                t.interrupt();
-                return which + " hook of container " + c.getName() + " in pod " + pod + " did not finish within " + human(timeout);
+            if (h.getExec() != null) {
+                String f = Handlers.exec(ctx.network().inPod(uid, h.getExec().getCommand()), env, timeout);
+                return f == null ? null : "Exec lifecycle hook (" + h.getExec().getCommand() + ") for Container \"" + c.getName()
+                        + "\" in Pod \"" + pod + "\" failed - error: " + f;
             }
+            if (h.getHttpGet() != null) {
+                String f = Handlers.httpGet(h.getHttpGet(), c, podIp, timeout, "kube-lifecycle/1.33", true);
+                return f == null ? null : "HTTP lifecycle hook (" + h.getHttpGet().getPath() + ") for Container \"" + c.getName()
+                        + "\" in Pod \"" + pod + "\" failed - error: " + f;
+            }
+            if (h.getSleep() != null && h.getSleep().getSeconds() != null) {
+                Duration sleep = Duration.ofSeconds(Math.max(0, h.getSleep().getSeconds()));
+                Thread.sleep(sleep.compareTo(timeout) <= 0 ? sleep : timeout);
+                return null;
+            }
+            if (h.getTcpSocket() != null) return which + " hook of container " + c.getName() + ": tcpSocket is not supported as a lifecycle handler";
+            return which + " hook of container " + c.getName() + " names no handler (exec, httpGet or sleep)";
         } catch (InterruptedException e) {
-            t.interrupt();
             Thread.currentThread().interrupt();
-            return which + " hook of container " + c.getName() + " was interrupted";
+            return which + " hook of container " + c.getName() + " in pod " + pod + " was interrupted";
         }
-        return result.get();
     }
 
     private static Container spec(Pod p, String container) {
         return p.getSpec().getContainers().stream().filter(c -> c.getName().equals(container)).findFirst().orElse(null);
     }
 
+    /** The container's environment for a probe or hook; empty when it cannot be had now (a reference gone, the API down). */
     private Map<String, String> envOrEmpty(Pod p, Container c) {
         try {
             return Environment.of(p, c, podIp, ctx.hostIp(), lookup());
-        } catch (Environment.ConfigError e) {
+        } catch (Environment.ConfigError | RuntimeException e) {
             return Map.of();
         }
     }
@@ -725,13 +722,26 @@ final class PodWorker {
                 if (e.getCode() != 404 && e.getCode() != 409) throw e; // 409: the uid differs, a new pod of that name
             }
         }
+        // the network goes first and the address last: an address is never handed out again while an interface of
+        // this pod still holds it, and a step that fails is tried again at the next sync (an agent that dies
+        // meanwhile finds the address file at its start and finishes the job)
         try {
-            ctx.ips().release(uid);
-            deleteTree(ctx.podsDir().resolve(uid));
-            deleteTree(ctx.logsDir().resolve(ns() + "_" + name() + "_" + uid));
             ctx.network().tearDown(uid);
         } catch (IOException e) {
+            LOG.warn("pod {}/{}: removing its network failed (tried again): {}", ns(), name(), e.toString());
+            return false;
+        }
+        try {
+            deleteTree(ctx.podsDir().resolve(uid));
+            deleteTree(ctx.logsDir().resolve(ns() + "_" + name() + "_" + uid));
+        } catch (IOException e) {
             LOG.warn("pod {}/{}: cleaning up: {}", ns(), name(), e.toString());
+        }
+        try {
+            ctx.ips().release(uid);
+        } catch (IOException e) {
+            LOG.warn("pod {}/{}: releasing its address failed (tried again): {}", ns(), name(), e.toString());
+            return false;
         }
         LOG.info("pod {}/{}: stopped and removed", ns(), name());
         return true;

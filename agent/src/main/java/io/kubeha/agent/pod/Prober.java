@@ -104,7 +104,7 @@ final class Prober {
 
     /** One attempt: null on success, else what failed, in the kubelet's words. */
     String attempt(Duration timeout) throws InterruptedException {
-        if (probe.getHttpGet() != null) return Handlers.httpGet(probe.getHttpGet(), container, podIp, timeout, "kube-probe/1.33");
+        if (probe.getHttpGet() != null) return Handlers.httpGet(probe.getHttpGet(), container, podIp, timeout, "kube-probe/1.33", false);
         if (probe.getTcpSocket() != null) return Handlers.tcp(probe.getTcpSocket(), container, podIp, timeout);
         if (probe.getExec() != null) return Handlers.exec(probe.getExec().getCommand(), env, timeout);
         if (probe.getGrpc() != null) return "grpc probes are not supported by kubeha's agent";

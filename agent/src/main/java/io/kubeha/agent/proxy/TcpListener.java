@@ -107,6 +107,8 @@ final class TcpListener extends Listener {
     private static void bindSource(Socket s, java.net.InetAddress source) {
         if (source == null) return;
         try {
+            // an ephemeral port in TIME_WAIT with another endpoint may be taken again, as connect() would
+            s.setReuseAddress(true);
             s.bind(new InetSocketAddress(source, 0));
         } catch (IOException e) {
             // not an address of this machine (any more): the kernel's choice will do

@@ -328,8 +328,13 @@ public final class ProcessRuntime implements ContainerRuntime {
                 signalGroup("KILL");
                 return;
             }
-            var kill = timers.schedule(() -> signalGroup("KILL"), grace.toMillis(), TimeUnit.MILLISECONDS);
-            exit.whenComplete((e, t) -> kill.cancel(false));
+            try {
+                var kill = timers.schedule(() -> signalGroup("KILL"), grace.toMillis(), TimeUnit.MILLISECONDS);
+                exit.whenComplete((e, t) -> kill.cancel(false));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the agent is stopping (a preStop hook outlived it): the container got SIGTERM; a restarted agent
+                // takes back whatever still runs and stops it
+            }
         }
 
         /** Signals the container's process group (everything it started), or the process alone without setsid. */

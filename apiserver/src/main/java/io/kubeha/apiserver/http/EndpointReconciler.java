@@ -39,7 +39,8 @@ import java.util.UUID;
  * one set of ports.
  */
 final class EndpointReconciler {
-    static final Duration INTERVAL = Duration.ofSeconds(10);
+    /** Shorter than kube-apiserver's 10 s: a slow round on a loaded machine must not let a live server's 15 s lease run out. */
+    static final Duration INTERVAL = Duration.ofSeconds(5);
     static final Duration LEASE_DURATION = Duration.ofSeconds(15);
     static final String LABEL = "apiserver.kubeha.io/endpoint";
     private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -79,7 +80,8 @@ final class EndpointReconciler {
     /** Renews this server's lease, then sets the endpoints to every server whose lease holds. */
     void reconcile() {
         renew();
-        apply(live());
+        apply(false);
+        collectExpired();
     }
 
     /** A clean stop: this server's lease goes, and its address with it. */
@@ -89,14 +91,28 @@ final class EndpointReconciler {
         } catch (ApiException e) {
             if (e.code() != 404) throw e;
         }
-        Map<Integer, TreeSet<String>> rest = live();
-        TreeSet<String> mine = rest.get(port);
-        if (mine != null) {
-            mine.remove(ip);
-            if (mine.isEmpty()) rest.remove(port);
-        }
-        apply(rest);
+        apply(true);
     }
+
+    /**
+     * Leases that ran out long ago (a server on an address no longer used): kube-apiserver's vanish with their TTL,
+     * these are deleted once they are {@link #FORGET_AFTER} leases old.
+     */
+    private void collectExpired() {
+        Instant cutoff = Instant.now(clock).minus(leaseDuration.multipliedBy(FORGET_AFTER));
+        for (ObjectNode lease : leases.list("kube-system", 0, 0, null, o -> o.path("metadata").path("labels").has(LABEL)).items()) {
+            Instant renewed = renewTime(lease);
+            if (renewed != null && renewed.isAfter(cutoff)) continue;
+            String name = lease.path("metadata").path("name").asString("");
+            try {
+                leases.delete("kube-system", name, Long.parseLong(lease.path("metadata").path("resourceVersion").asString("0")));
+            } catch (ApiException | NumberFormatException e) {
+                // renewed meanwhile, or gone: either is fine
+            }
+        }
+    }
+
+    static final int FORGET_AFTER = 20;
 
     private void renew() {
         String now = micro(Instant.now(clock));
@@ -131,8 +147,8 @@ final class EndpointReconciler {
         });
     }
 
-    /** Port to addresses of every server whose lease holds now (this one's included once renewed). */
-    private Map<Integer, TreeSet<String>> live() {
+    /** Port to addresses of every server whose lease holds now (without this one when {@code leaving}). */
+    private Map<Integer, TreeSet<String>> live(boolean leaving) {
         Instant now = Instant.now(clock);
         Map<Integer, TreeSet<String>> out = new TreeMap<>();
         for (ObjectNode lease : leases.list("kube-system", 0, 0, null, o -> o.path("metadata").path("labels").has(LABEL)).items()) {
@@ -140,14 +156,10 @@ final class EndpointReconciler {
             String holder = spec.path("holderIdentity").asString("");
             int colon = holder.lastIndexOf(':');
             if (colon <= 0) continue;
-            Instant renewed;
-            try {
-                renewed = Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(spec.path("renewTime").asString("")));
-            } catch (RuntimeException e) {
-                continue;
-            }
+            if (leaving && holder.equals(ip + ":" + port)) continue;
+            Instant renewed = renewTime(lease);
             long seconds = spec.path("leaseDurationSeconds").asLong(LEASE_DURATION.toSeconds());
-            if (!renewed.plusSeconds(seconds).isAfter(now)) continue; // run out: that server is gone
+            if (renewed == null || !renewed.plusSeconds(seconds).isAfter(now)) continue; // run out: that server is gone
             try {
                 out.computeIfAbsent(Integer.parseInt(holder.substring(colon + 1)), p -> new TreeSet<>()).add(holder.substring(0, colon));
             } catch (NumberFormatException e) {
@@ -157,45 +169,60 @@ final class EndpointReconciler {
         return out;
     }
 
-    /** Writes the endpoints (only when they differ: no new revision every interval). */
-    private void apply(Map<Integer, TreeSet<String>> live) {
+    private static Instant renewTime(ObjectNode lease) {
+        try {
+            return Instant.from(DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(lease.path("spec").path("renewTime").asString("")));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Writes the endpoints (only when they differ: no new revision every interval). The live servers are read
+     * inside each read-modify-write, so a write that lost a race with another server's is redone with what that
+     * server's change left (a server that just left is never written back by one that read the leases before).
+     */
+    private void apply(boolean leaving) {
         endpoints.update("default", "kubernetes", 0, old -> {
             ArrayNode subsets = Json.object().putArray("subsets");
-            live.forEach((p, ips) -> {
+            live(leaving).forEach((p, ips) -> {
                 ObjectNode subset = subsets.addObject();
                 ArrayNode addresses = subset.putArray("addresses");
                 ips.forEach(a -> addresses.addObject().put("ip", a));
                 subset.putArray("ports").addObject().put("name", "https").put("port", p).put("protocol", "TCP");
             });
-            if (Objects.equals(old.path("subsets"), subsets) || (live.isEmpty() && old.path("subsets").isMissingNode())) return null;
-            if (live.isEmpty()) {
+            boolean none = subsets.isEmpty();
+            if (Objects.equals(old.path("subsets"), subsets) || (none && old.path("subsets").isMissingNode())) return null;
+            if (none) {
                 old.remove("subsets");
             } else {
                 old.set("subsets", subsets);
             }
             return old;
         });
+        Map<Integer, TreeSet<String>> live = live(leaving);
         List<String> wanted = new ArrayList<>();
-        for (var e : live.entrySet()) {
-            String name = e.getKey() == mainPort ? "kubernetes" : "kubernetes-" + e.getKey();
-            wanted.add(name);
-            slice(name, e.getKey(), e.getValue());
+        wanted.add("kubernetes");
+        slice("kubernetes", mainPort, leaving);
+        for (int p : live.keySet()) {
+            if (p == mainPort) continue;
+            wanted.add("kubernetes-" + p);
+            slice("kubernetes-" + p, p, leaving);
         }
-        if (!wanted.contains("kubernetes")) slice("kubernetes", mainPort, new TreeSet<>());
         for (ObjectNode s : slices.list("default", 0, 0, null,
                 o -> "kubernetes".equals(o.path("metadata").path("labels").path(SERVICE_NAME_LABEL).asString(""))).items()) {
             String name = s.path("metadata").path("name").asString("");
-            if (!wanted.contains(name) && !name.equals("kubernetes")) {
-                try {
-                    slices.delete("default", name, 0);
-                } catch (ApiException e) {
-                    if (e.code() != 404) throw e;
-                }
+            if (wanted.contains(name)) continue;
+            try {
+                slices.delete("default", name, 0);
+            } catch (ApiException e) {
+                if (e.code() != 404) throw e;
             }
         }
     }
 
-    private void slice(String name, int p, TreeSet<String> ips) {
+    /** The slice of the servers on port {@code p}, read from the leases inside its read-modify-write. */
+    private void slice(String name, int p, boolean leaving) {
         if (slices.find("default", name).isEmpty()) {
             ObjectNode slice = Json.object();
             slice.put("apiVersion", "discovery.k8s.io/v1");
@@ -218,7 +245,7 @@ final class EndpointReconciler {
         }
         slices.update("default", name, 0, old -> {
             ArrayNode eps = Json.object().putArray("endpoints");
-            for (String a : ips) {
+            for (String a : live(leaving).getOrDefault(p, new TreeSet<>())) {
                 ObjectNode ep = eps.addObject();
                 ep.putArray("addresses").add(a);
                 ep.putObject("conditions").put("ready", true).put("serving", true).put("terminating", false);
