@@ -39,7 +39,8 @@ public final class ApiServer implements AutoCloseable {
         this.http = HttpServer.create(config.bind(), 1024);
         String address = http.getAddress().getHostString() + ":" + http.getAddress().getPort();
         this.handlers = new Handlers(resources, store, config.clock(), ServiceAllocator.create(store, config.allocator(), config.clock()),
-                http.getAddress(), config.defaultNotReadyTolerationSeconds(), config.defaultUnreachableTolerationSeconds());
+                new InetSocketAddress(config.advertised(http.getAddress().getAddress()), http.getAddress().getPort()),
+                config.defaultNotReadyTolerationSeconds(), config.defaultUnreachableTolerationSeconds());
         this.caches = handlers.caches();
         http.setExecutor(executor);
         http.createContext("/", handlers.router(resources, store, address));

@@ -22,9 +22,13 @@ import java.util.Objects;
  *                      {@code --default-not-ready-toleration-seconds}, 300)
  * @param defaultUnreachableTolerationSeconds the same for {@code node.kubernetes.io/unreachable:NoExecute}
  *                      ({@code --default-unreachable-toleration-seconds}, 300)
+ * @param advertiseAddress the address the rest of the cluster reaches this server by (its endpoint of the kubernetes
+ *                      Service), as kube-apiserver's {@code --advertise-address}; null: the bind address, or, when
+ *                      that is the wildcard, this machine's first non-loopback IPv4 address (127.0.0.1 if it has none)
  */
 public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock,
-                              long defaultNotReadyTolerationSeconds, long defaultUnreachableTolerationSeconds) {
+                              long defaultNotReadyTolerationSeconds, long defaultUnreachableTolerationSeconds,
+                              java.net.InetAddress advertiseAddress) {
     public static final String DEFAULT_SERVICE_CIDR = "127.20.0.0/16";
     public static final String DEFAULT_NODE_PORT_RANGE = "30000-32767";
     /** Kubernetes' default for both default tolerations: five minutes. */
@@ -44,7 +48,38 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
     }
 
     public ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock) {
-        this(bind, serviceCidr, nodePortRange, clock, DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS);
+        this(bind, serviceCidr, nodePortRange, clock, DEFAULT_TOLERATION_SECONDS, DEFAULT_TOLERATION_SECONDS, null);
+    }
+
+    public ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock,
+                           long defaultNotReadyTolerationSeconds, long defaultUnreachableTolerationSeconds) {
+        this(bind, serviceCidr, nodePortRange, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds, null);
+    }
+
+    /** The address the kubernetes Service sends to (kube-apiserver's --advertise-address). */
+    public ApiServerConfig withAdvertiseAddress(java.net.InetAddress address) {
+        if (address != null && address.isAnyLocalAddress()) {
+            throw new IllegalArgumentException("the advertise address must be one the cluster can reach, not " + address.getHostAddress());
+        }
+        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, defaultNotReadyTolerationSeconds,
+                defaultUnreachableTolerationSeconds, address);
+    }
+
+    /** What the kubernetes Service's endpoint for this server is, once it listens on {@code port}. */
+    java.net.InetAddress advertised(java.net.InetAddress bound) {
+        if (advertiseAddress != null) return advertiseAddress;
+        if (!bound.isAnyLocalAddress()) return bound;
+        try {
+            for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) continue;
+                for (var a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof java.net.Inet4Address && !a.isLinkLocalAddress()) return a;
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // no interfaces to read: loopback below
+        }
+        return java.net.InetAddress.getLoopbackAddress();
     }
 
     public static ApiServerConfig of(InetSocketAddress bind) {
@@ -52,16 +87,18 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
     }
 
     public ApiServerConfig withServiceCidr(String cidr) {
-        return new ApiServerConfig(bind, cidr, nodePortRange, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds);
+        return new ApiServerConfig(bind, cidr, nodePortRange, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds,
+                advertiseAddress);
     }
 
     public ApiServerConfig withNodePortRange(String range) {
-        return new ApiServerConfig(bind, serviceCidr, range, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds);
+        return new ApiServerConfig(bind, serviceCidr, range, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds,
+                advertiseAddress);
     }
 
     /** The tolerationSeconds of the default not-ready and unreachable tolerations (DefaultTolerationSeconds). */
     public ApiServerConfig withDefaultTolerationSeconds(long notReady, long unreachable) {
-        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, notReady, unreachable);
+        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, notReady, unreachable, advertiseAddress);
     }
 
     AllocatorConfig allocator() {

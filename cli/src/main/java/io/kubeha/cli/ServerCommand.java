@@ -33,6 +33,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Address to serve on (default: ${DEFAULT-VALUE}).")
     String bind;
 
+    @Option(names = "--advertise-address", paramLabel = "IP",
+            description = "The address the cluster reaches this server by: its endpoint of the kubernetes Service "
+                    + "(default: the --bind address, or with 0.0.0.0 this machine's first non-loopback IPv4 address).")
+    String advertiseAddress;
+
     @Option(names = "--service-cidr", defaultValue = ApiServerConfig.DEFAULT_SERVICE_CIDR,
             description = "Where Service ClusterIPs come from (default: ${DEFAULT-VALUE}; the seed's network uses 10.0.0.0/24).")
     String serviceCidr;
@@ -65,6 +70,26 @@ final class ServerCommand implements Callable<Integer> {
             description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
     String compactionInterval;
 
+    /** An IP address as written (no name lookups): what --advertise-address takes. */
+    private static java.net.InetAddress ipLiteral(String ip) {
+        if (!ip.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !ip.contains(":")) {
+            throw new Main.UserError("--advertise-address: '" + ip + "' is not an IP address (e.g. 10.10.102.91)");
+        }
+        try {
+            if (ip.contains(":")) return java.net.InetAddress.getByName(ip); // an IPv6 literal: parsed, never looked up
+            byte[] b = new byte[4];
+            String[] parts = ip.split("\\.");
+            for (int i = 0; i < 4; i++) {
+                int v = Integer.parseInt(parts[i]);
+                if (v > 255) throw new java.net.UnknownHostException(ip);
+                b[i] = (byte) v;
+            }
+            return java.net.InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new Main.UserError("--advertise-address: '" + ip + "' is not an IP address (e.g. 10.10.102.91)");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         InetSocketAddress address = Args.hostPort("--bind", bind);
@@ -82,7 +107,8 @@ final class ServerCommand implements Callable<Integer> {
         ApiServerConfig config;
         try {
             config = ApiServerConfig.of(address).withServiceCidr(serviceCidr).withNodePortRange(nodePortRange)
-                    .withDefaultTolerationSeconds(notReadyTolerationSeconds, unreachableTolerationSeconds);
+                    .withDefaultTolerationSeconds(notReadyTolerationSeconds, unreachableTolerationSeconds)
+                    .withAdvertiseAddress(advertiseAddress == null ? null : ipLiteral(advertiseAddress));
         } catch (RuntimeException e) {
             throw new Main.UserError(e.getMessage());
         }
