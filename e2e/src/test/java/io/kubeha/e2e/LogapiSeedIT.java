@@ -223,7 +223,11 @@ class LogapiSeedIT {
               ports: [{port: 80, targetPort: 8080, nodePort: 31070}]
             """;
 
-    static final String DNS_YAML = """
+    static final String DNS_YAML = dnsYaml("kubeadm.alpha.kubernetes.io/role: master", CLUSTER_DNS);
+
+    /** The seed's kube-dns: one `kubeha dns` pod where {@code nodeSelector} says, and the kube-dns Service at {@code clusterIp}. */
+    static String dnsYaml(String nodeSelector, String clusterIp) {
+        return """
             apiVersion: apps/v1
             kind: Deployment
             metadata: {name: kube-dns, namespace: kube-system}
@@ -233,7 +237,7 @@ class LogapiSeedIT {
               template:
                 metadata: {labels: {k8s-app: kube-dns}}
                 spec:
-                  nodeSelector: {kubeadm.alpha.kubernetes.io/role: master}
+                  nodeSelector: {%s}
                   dnsPolicy: Default
                   containers:
                   - name: kubedns
@@ -253,7 +257,8 @@ class LogapiSeedIT {
               ports:
               - {name: dns, port: 53, protocol: UDP}
               - {name: dns-tcp, port: 53, protocol: TCP}
-            """.formatted(CLUSTER_DNS);
+            """.formatted(nodeSelector, clusterIp);
+    }
 
     static final String LOOKUP_YAML = """
             apiVersion: v1

@@ -214,37 +214,7 @@ class NetnsIT {
             """.formatted(WEB_POD.formatted("node1").replace("{app: web}", "{app: web, part: a}"),
             WEB_POD.formatted("node2").replace("{app: web}", "{app: web, part: b}"));
 
-    static final String DNS_YAML = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: kube-dns, namespace: kube-system}
-            spec:
-              replicas: 1
-              selector: {matchLabels: {k8s-app: kube-dns}}
-              template:
-                metadata: {labels: {k8s-app: kube-dns}}
-                spec:
-                  nodeSelector: {kubernetes.io/hostname: node1}
-                  dnsPolicy: Default
-                  containers:
-                  - name: kubedns
-                    image: kubeha:latest
-                    args: [dns, --bind, $(POD_IP), --port, "53", --health-port, "8081"]
-                    env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
-                    readinessProbe:
-                      httpGet: {path: /readyz, port: 8081}
-                      periodSeconds: 1
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: {name: kube-dns, namespace: kube-system, labels: {k8s-app: kube-dns}}
-            spec:
-              clusterIP: %s
-              selector: {k8s-app: kube-dns}
-              ports:
-              - {name: dns, port: 53, protocol: UDP}
-              - {name: dns-tcp, port: 53, protocol: TCP}
-            """.formatted(CLUSTER_DNS);
+    static final String DNS_YAML = LogapiSeedIT.dnsYaml("kubernetes.io/hostname: node1", CLUSTER_DNS);
 
     static final String CLIENT_YAML = """
             apiVersion: v1
@@ -372,22 +342,7 @@ class NetnsIT {
             c.close();
         }
         // pods of an agent that was killed are nobody's descendants: their state files name them (pid, start time)
-        try (var files = Files.walk(dir)) {
-            for (Path f : files.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("containers")
-                    && p.toString().endsWith(".properties")).toList()) {
-                java.util.Properties props = new java.util.Properties();
-                try (var r = Files.newBufferedReader(f)) {
-                    props.load(r);
-                }
-                String start = props.getProperty("startInstant", "");
-                ProcessHandle.of(Long.parseLong(props.getProperty("pid", "-1")))
-                        .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false))
-                        .ifPresent(h -> {
-                            h.descendants().forEach(ProcessHandle::destroyForcibly);
-                            h.destroyForcibly();
-                        });
-            }
-        }
+        ProcessCluster.killPodProcessesRecordedUnder(dir);
         for (String node : List.of("node1", "node2")) {
             Path ips = dir.resolve(node).resolve("data").resolve("pod-ips");
             if (!Files.isDirectory(ips)) continue;

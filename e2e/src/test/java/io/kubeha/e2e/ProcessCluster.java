@@ -145,14 +145,14 @@ final class ProcessCluster implements AutoCloseable {
             c.close();
         }
         server.close();
-        killOrphanedPodProcesses();
+        killPodProcessesRecordedUnder(dir);
     }
 
     /**
      * Pods of an agent that was killed during the test outlive it (as they would on a real node); the agents'
      * container state files (DATA/containers/*.properties: pid and start time) name them.
      */
-    private void killOrphanedPodProcesses() throws IOException {
+    static void killPodProcessesRecordedUnder(Path dir) throws IOException {
         try (var files = Files.walk(dir)) {
             for (Path f : files.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("containers")
                     && p.toString().endsWith(".properties")).toList()) {
