@@ -107,14 +107,18 @@ public final class PodManager implements AutoCloseable {
             recovered.clear();
         }
         releaseLeftovers(orphans);
-        for (RunningContainer rc : orphans) {
-            LOG.info("stopping container {} of pod {}: the pod is gone", rc, rc.podUid());
-            rc.stop(Duration.ofSeconds(10));
-            rc.exit().thenRun(() -> {
-                ctx.runtime().forget(rc);
-                release(ctx, rc.podUid()); // its address and network namespace (--netns) go with it
-            });
-        }
+        java.util.Map<String, List<RunningContainer>> byPod = new java.util.LinkedHashMap<>();
+        orphans.forEach(rc -> byPod.computeIfAbsent(rc.podUid(), u -> new ArrayList<>()).add(rc));
+        byPod.forEach((podUid, containers) -> {
+            for (RunningContainer rc : containers) {
+                LOG.info("stopping container {} of pod {}: the pod is gone", rc, podUid);
+                rc.stop(Duration.ofSeconds(10));
+                rc.exit().thenRun(() -> ctx.runtime().forget(rc));
+            }
+            // its address and network namespace (--netns) go once nothing of it runs any more
+            java.util.concurrent.CompletableFuture.allOf(containers.stream().map(RunningContainer::exit)
+                    .toArray(java.util.concurrent.CompletableFuture[]::new)).thenRun(() -> release(ctx, podUid));
+        });
     }
 
     /**
@@ -139,8 +143,8 @@ public final class PodManager implements AutoCloseable {
 
     private static void release(PodContext node, String uid) {
         try {
-            node.ips().release(uid);
-            node.network().tearDown(uid); // its network namespace (--netns)
+            node.network().tearDown(uid); // its network namespace (--netns) first: the address is never handed out
+            node.ips().release(uid);      // again while an interface still holds it
         } catch (java.io.IOException e) {
             LOG.warn("pod {}: releasing its address and network: {}", uid, e.getMessage());
         }
