@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -25,6 +24,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kubeha.controllers.ControllerContext;
+import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.Expectations;
 import io.kubeha.controllers.InformerController;
@@ -343,89 +343,9 @@ public final class DaemonSetController extends InformerController {
         return out;
     }
 
-    /** kube's ControllerRefManager.ClaimPods (see ReplicaSetController for the same rules). */
+    /** kube's ControllerRefManager.ClaimPods. */
     private List<Pod> claim(DaemonSet ds, List<Pod> candidates) {
-        String uid = ds.getMetadata().getUid();
-        List<Pod> owned = new ArrayList<>();
-        Boolean canAdopt = null;
-        for (Pod pod : candidates) {
-            OwnerReference ref = OwnerRefs.controllerOf(pod);
-            boolean matches = LabelSelectors.matches(ds.getSpec().getSelector(), pod.getMetadata().getLabels());
-            if (ref != null) {
-                if (!Objects.equals(ref.getUid(), uid)) {
-                    continue;
-                }
-                if (matches) {
-                    owned.add(pod);
-                } else {
-                    release(ds, pod, ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()));
-                }
-                continue;
-            }
-            if (!matches || pod.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt == null) {
-                canAdopt = canAdopt(ds);
-            }
-            if (canAdopt && adopt(ds, pod, ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()))) {
-                owned.add(pod);
-            }
-        }
-        return owned;
-    }
-
-    /** An uncached read: never adopt for a DaemonSet that is being deleted or was replaced by another of its name. */
-    private boolean canAdopt(DaemonSet ds) {
-        DaemonSet fresh = ctx.client().apps().daemonSets().inNamespace(ds.getMetadata().getNamespace())
-                .withName(ds.getMetadata().getName()).get();
-        return fresh != null && Objects.equals(fresh.getMetadata().getUid(), ds.getMetadata().getUid())
-                && fresh.getMetadata().getDeletionTimestamp() == null;
-    }
-
-    static OwnerReference ownerRef(DaemonSet ds) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion("apps/v1").withKind("DaemonSet")
-                .withName(ds.getMetadata().getName()).withUid(ds.getMetadata().getUid())
-                .withController(true).withBlockOwnerDeletion(true)
-                .build();
-    }
-
-    private boolean adopt(DaemonSet ds, HasMetadata o, io.fabric8.kubernetes.client.dsl.Resource<?> target) {
-        ctx.checkActing();
-        String refJson = json.asJson(ownerRef(ds));
-        List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-        String add = refs == null || refs.isEmpty()
-                ? "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + refJson + "]}"
-                : "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + refJson + "}";
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + o.getMetadata().getUid() + "\"}," + add + "]";
-        try {
-            target.patch(PatchContext.of(PatchType.JSON), patch);
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404 || e.getCode() == 422) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    private void release(DaemonSet ds, HasMetadata o, io.fabric8.kubernetes.client.dsl.Resource<?> target) {
-        ctx.checkActing();
-        List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-        int i = 0;
-        while (i < refs.size() && !Objects.equals(refs.get(i).getUid(), ds.getMetadata().getUid())) {
-            i++;
-        }
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/ownerReferences/" + i + "/uid\",\"value\":\"" + ds.getMetadata().getUid()
-                + "\"},{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences/" + i + "\"}]";
-        try {
-            target.patch(PatchContext.of(PatchType.JSON), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 422) {
-                throw e;
-            }
-        }
+        return new ControllerRefManager<>(ctx, ds, ds.getSpec().getSelector(), Pod.class).claim(candidates);
     }
 
     // ---- placement: create and delete pods per node ----
@@ -651,7 +571,7 @@ public final class DaemonSetController extends InformerController {
                 .withLabels(labels)
                 .withAnnotations(template.getMetadata() == null ? null : template.getMetadata().getAnnotations())
                 .withFinalizers(template.getMetadata() == null ? null : template.getMetadata().getFinalizers())
-                .withOwnerReferences(ownerRef(ds))
+                .withOwnerReferences(ControllerRefManager.controllerRef(ds))
                 .endMetadata()
                 .withSpec(spec)
                 .build();
@@ -871,34 +791,10 @@ public final class DaemonSetController extends InformerController {
         }
     }
 
+    /** kube's ControllerRefManager.ClaimControllerRevisions. */
     private List<ControllerRevision> controlledHistories(DaemonSet ds) {
-        List<ControllerRevision> out = new ArrayList<>();
-        Boolean canAdopt = null;
-        for (ControllerRevision r : histories.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ds.getMetadata().getNamespace())) {
-            OwnerReference ref = OwnerRefs.controllerOf(r);
-            boolean matches = LabelSelectors.matches(ds.getSpec().getSelector(), r.getMetadata().getLabels());
-            if (ref != null) {
-                if (!Objects.equals(ref.getUid(), ds.getMetadata().getUid())) {
-                    continue;
-                }
-                if (matches) {
-                    out.add(r);
-                } else {
-                    release(ds, r, ctx.client().apps().controllerRevisions().inNamespace(r.getMetadata().getNamespace()).withName(r.getMetadata().getName()));
-                }
-                continue;
-            }
-            if (!matches || r.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt == null) {
-                canAdopt = canAdopt(ds);
-            }
-            if (canAdopt && adopt(ds, r, ctx.client().apps().controllerRevisions().inNamespace(r.getMetadata().getNamespace()).withName(r.getMetadata().getName()))) {
-                out.add(r);
-            }
-        }
-        return out;
+        return new ControllerRefManager<>(ctx, ds, ds.getSpec().getSelector(), ControllerRevision.class)
+                .claim(histories.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ds.getMetadata().getNamespace()));
     }
 
     /** Writes the revision for the current template; on a name taken by another template, bumps the collision count. */
@@ -912,7 +808,7 @@ public final class DaemonSetController extends InformerController {
         ControllerRevision r = new ControllerRevisionBuilder()
                 .withNewMetadata().withName(name).withNamespace(ds.getMetadata().getNamespace())
                 .withLabels(labels).withAnnotations(ds.getMetadata().getAnnotations())
-                .withOwnerReferences(ownerRef(ds)).endMetadata()
+                .withOwnerReferences(ControllerRefManager.controllerRef(ds)).endMetadata()
                 .withData(Revisions.canonical(revisions.patch(ds)))
                 .withRevision(number)
                 .build();

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -26,6 +25,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kubeha.controllers.ControllerContext;
+import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.InformerController;
 import io.kubeha.controllers.LabelSelectors;
@@ -234,81 +234,8 @@ public final class DeploymentController extends InformerController {
     // ---- ownership: ClaimReplicaSets ----
 
     private List<ReplicaSet> claimReplicaSets(Deployment d) {
-        String uid = d.getMetadata().getUid();
-        boolean deleting = d.getMetadata().getDeletionTimestamp() != null;
-        List<ReplicaSet> owned = new ArrayList<>();
-        Boolean canAdopt = null;
-        for (ReplicaSet rs : replicaSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, d.getMetadata().getNamespace())) {
-            OwnerReference ref = OwnerRefs.controllerOf(rs);
-            boolean matches = LabelSelectors.matches(d.getSpec().getSelector(), rs.getMetadata().getLabels());
-            if (ref != null) {
-                if (!Objects.equals(ref.getUid(), uid)) {
-                    continue;
-                }
-                if (matches) {
-                    owned.add(rs);
-                } else if (!deleting) {
-                    release(rs, uid);
-                }
-                continue;
-            }
-            if (deleting || !matches || rs.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt == null) {
-                Deployment fresh = deploymentsApi(d).withName(d.getMetadata().getName()).get();
-                canAdopt = fresh != null && Objects.equals(fresh.getMetadata().getUid(), uid) && fresh.getMetadata().getDeletionTimestamp() == null;
-            }
-            if (canAdopt) {
-                ReplicaSet adopted = adopt(d, rs);
-                if (adopted != null) {
-                    owned.add(adopted);
-                }
-            }
-        }
-        return owned;
-    }
-
-    static OwnerReference ownerRef(Deployment d) {
-        return new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
-                .withName(d.getMetadata().getName()).withUid(d.getMetadata().getUid())
-                .withController(true).withBlockOwnerDeletion(true).build();
-    }
-
-    private ReplicaSet adopt(Deployment d, ReplicaSet rs) {
-        ctx.checkActing();
-        String refJson = serialization.asJson(ownerRef(d));
-        List<OwnerReference> refs = rs.getMetadata().getOwnerReferences();
-        String add = refs == null || refs.isEmpty()
-                ? "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + refJson + "]}"
-                : "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + refJson + "}";
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + rs.getMetadata().getUid() + "\"}," + add + "]";
-        try {
-            return replicaSetsApi(rs).withName(rs.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return null;
-            }
-            throw e;
-        }
-    }
-
-    private void release(ReplicaSet rs, String ownerUid) {
-        ctx.checkActing();
-        List<OwnerReference> refs = rs.getMetadata().getOwnerReferences();
-        int i = 0;
-        while (i < refs.size() && !Objects.equals(refs.get(i).getUid(), ownerUid)) {
-            i++;
-        }
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/ownerReferences/" + i + "/uid\",\"value\":\"" + ownerUid
-                + "\"},{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences/" + i + "\"}]";
-        try {
-            replicaSetsApi(rs).withName(rs.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 422) {
-                throw e;
-            }
-        }
+        return new ControllerRefManager<>(ctx, d, d.getSpec().getSelector(), ReplicaSet.class)
+                .claim(replicaSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, d.getMetadata().getNamespace()));
     }
 
     private NonNamespaceOperation<ReplicaSet, ReplicaSetList, RollableScalableResource<ReplicaSet>> replicaSetsApi(ReplicaSet rs) {
@@ -388,7 +315,7 @@ public final class DeploymentController extends InformerController {
                 .withNewMetadata()
                 .withName(d.getMetadata().getName() + "-" + hash)
                 .withNamespace(d.getMetadata().getNamespace())
-                .withOwnerReferences(ownerRef(d))
+                .withOwnerReferences(ControllerRefManager.controllerRef(d))
                 .withLabels(new LinkedHashMap<>(labels))
                 .endMetadata()
                 .withNewSpec()

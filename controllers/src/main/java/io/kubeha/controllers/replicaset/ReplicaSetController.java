@@ -3,7 +3,6 @@ package io.kubeha.controllers.replicaset;
 import io.kubeha.controllers.OwnerRefs;
 
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -11,12 +10,11 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.kubeha.controllers.ControllerContext;
+import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.Expectations;
 import io.kubeha.controllers.InformerController;
@@ -231,93 +229,9 @@ public final class ReplicaSetController extends InformerController {
         return null;
     }
 
-    /**
-     * Kube's ControllerRefManager.ClaimPods: keeps owned pods that still match, adopts matching orphans (after
-     * checking with a live read that the ReplicaSet is not being deleted), releases owned pods that no longer match.
-     */
+    /** The ReplicaSet's pods after adopting matching orphans and releasing owned pods that stopped matching. */
     private List<Pod> claim(ReplicaSet rs, List<Pod> candidates) {
-        String uid = rs.getMetadata().getUid();
-        List<Pod> owned = new ArrayList<>();
-        Boolean canAdopt = null;
-        for (Pod pod : candidates) {
-            OwnerReference ref = OwnerRefs.controllerOf(pod);
-            boolean matches = LabelSelectors.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels());
-            if (ref != null) {
-                if (!Objects.equals(ref.getUid(), uid)) {
-                    continue;
-                }
-                if (matches) {
-                    owned.add(pod);
-                } else if (rs.getMetadata().getDeletionTimestamp() == null) {
-                    release(rs, pod);
-                }
-                continue;
-            }
-            if (!matches || rs.getMetadata().getDeletionTimestamp() != null || pod.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt == null) {
-                canAdopt = canAdopt(rs);
-            }
-            if (canAdopt && adopt(rs, pod)) {
-                owned.add(pod);
-            }
-        }
-        return owned;
-    }
-
-    private boolean canAdopt(ReplicaSet rs) {
-        ReplicaSet fresh = ctx.client().apps().replicaSets().inNamespace(rs.getMetadata().getNamespace())
-                .withName(rs.getMetadata().getName()).get();
-        return fresh != null && Objects.equals(fresh.getMetadata().getUid(), rs.getMetadata().getUid())
-                && fresh.getMetadata().getDeletionTimestamp() == null;
-    }
-
-    static OwnerReference ownerRef(ReplicaSet rs) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion("apps/v1").withKind("ReplicaSet")
-                .withName(rs.getMetadata().getName()).withUid(rs.getMetadata().getUid())
-                .withController(true).withBlockOwnerDeletion(true)
-                .build();
-    }
-
-    private boolean adopt(ReplicaSet rs, Pod pod) {
-        ctx.checkActing();
-        String refJson = ctx.client().getKubernetesSerialization().asJson(ownerRef(rs));
-        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
-        String add = refs == null || refs.isEmpty()
-                ? "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + refJson + "]}"
-                : "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + refJson + "}";
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + pod.getMetadata().getUid() + "\"}," + add + "]";
-        try {
-            ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.JSON), patch);
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    private void release(ReplicaSet rs, Pod pod) {
-        ctx.checkActing();
-        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
-        int i = 0;
-        while (i < refs.size() && !Objects.equals(refs.get(i).getUid(), rs.getMetadata().getUid())) {
-            i++;
-        }
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/ownerReferences/" + i + "/uid\",\"value\":\"" + rs.getMetadata().getUid()
-                + "\"},{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences/" + i + "\"}]";
-        try {
-            ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.JSON), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 422) {
-                throw e;
-            }
-        }
+        return new ControllerRefManager<>(ctx, rs, rs.getSpec().getSelector(), Pod.class).claim(candidates);
     }
 
     private void manage(ReplicaSet rs, String key, List<Pod> owned) throws Exception {
@@ -350,7 +264,7 @@ public final class ReplicaSetController extends InformerController {
                 .withLabels(new HashMap<>(labels))
                 .withAnnotations(new HashMap<>(annotations))
                 .withFinalizers(template.getMetadata() == null ? null : template.getMetadata().getFinalizers())
-                .withOwnerReferences(ownerRef(rs))
+                .withOwnerReferences(ControllerRefManager.controllerRef(rs))
                 .endMetadata()
                 .withSpec(template.getSpec())
                 .build();
