@@ -2,7 +2,6 @@ package io.kubeha.controllers.daemonset;
 
 import io.kubeha.controllers.OwnerRefs;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -19,7 +18,6 @@ import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -28,6 +26,8 @@ import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.Expectations;
 import io.kubeha.controllers.InformerController;
+import io.kubeha.controllers.OwnedPodEvents;
+import io.kubeha.controllers.OwnerLookup;
 import io.kubeha.controllers.LabelSelectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +66,7 @@ public final class DaemonSetController extends InformerController {
     private final Map<String, Backoff> failedPodBackoff = new ConcurrentHashMap<>();
     private SharedIndexInformer<DaemonSet> daemonSets;
     private SharedIndexInformer<Pod> pods;
+    private OwnerLookup<DaemonSet> owners;
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<ControllerRevision> histories;
 
@@ -91,58 +92,26 @@ public final class DaemonSetController extends InformerController {
 
     @Override
     protected void setUp() {
-        daemonSets = inform(ctx.client().apps().daemonSets().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(DaemonSet ds) {
-                queue.add(key(ds));
-            }
-
-            @Override
-            public void onUpdate(DaemonSet oldDs, DaemonSet newDs) {
-                queue.add(key(newDs));
-            }
-
-            @Override
-            public void onDelete(DaemonSet ds, boolean unknown) {
-                expectations.delete(key(ds));
-                failedPodBackoff.keySet().removeIf(k -> k.startsWith(key(ds) + "/"));
-                queue.add(key(ds));
-            }
-        });
-        pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                podAdded(pod);
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod newPod) {
-                podUpdated(oldPod, newPod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean unknown) {
-                podDeleted(pod);
-            }
-        });
-        nodes = inform(ctx.client().nodes(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Node node) {
-                enqueueAll();
-            }
-
-            @Override
-            public void onUpdate(Node oldNode, Node newNode) {
-                if (placementChanged(oldNode, newNode)) {
-                    enqueueAll();
-                }
-            }
-
-            @Override
-            public void onDelete(Node node, boolean unknown) {
-                enqueueAll();
-            }
-        });
+        daemonSets = inform(ctx.client().apps().daemonSets().inAnyNamespace(), handler(
+                ds -> queue.add(key(ds)),
+                (oldDs, newDs) -> queue.add(key(newDs)),
+                ds -> {
+                    expectations.delete(key(ds));
+                    failedPodBackoff.keySet().removeIf(k -> k.startsWith(key(ds) + "/"));
+                    queue.add(key(ds));
+                }));
+        owners = new OwnerLookup<>(daemonSets, DaemonSet.class, ds -> ds.getSpec().getSelector());
+        OwnedPodEvents<DaemonSet> podEvents = new OwnedPodEvents<>(queue, expectations, owners,
+                DaemonSetController::minReadySeconds, Placement::isReady);
+        pods = inform(ctx.client().pods().inAnyNamespace(), handler(podEvents::added, podEvents::updated, podEvents::deleted));
+        nodes = inform(ctx.client().nodes(), handler(
+                node -> enqueueAll(),
+                (oldNode, newNode) -> {
+                    if (placementChanged(oldNode, newNode)) {
+                        enqueueAll();
+                    }
+                },
+                node -> enqueueAll()));
         histories = inform(ctx.client().apps().controllerRevisions().inAnyNamespace(), enqueueing(this::daemonSetsOf));
     }
 
@@ -170,91 +139,14 @@ public final class DaemonSetController extends InformerController {
         return out;
     }
 
-    /** The DaemonSet a controller reference points to, if it is in the cache with that uid. */
-    private DaemonSet resolve(String namespace, OwnerReference ref) {
-        if (ref == null || !"DaemonSet".equals(ref.getKind())) {
-            return null;
-        }
-        DaemonSet ds = daemonSets.getStore().getByKey(namespace + "/" + ref.getName());
-        return ds != null && Objects.equals(ds.getMetadata().getUid(), ref.getUid()) ? ds : null;
-    }
-
-    private List<DaemonSet> matching(HasMetadata o) {
-        List<DaemonSet> out = new ArrayList<>();
-        for (DaemonSet ds : daemonSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, o.getMetadata().getNamespace())) {
-            if (LabelSelectors.matches(ds.getSpec().getSelector(), o.getMetadata().getLabels())) {
-                out.add(ds);
-            }
-        }
-        return out;
-    }
-
     /** The owner of a revision, or for an orphan every DaemonSet that may adopt it. */
     private List<String> daemonSetsOf(ControllerRevision r) {
         OwnerReference ref = OwnerRefs.controllerOf(r);
         if (ref != null) {
-            DaemonSet ds = resolve(r.getMetadata().getNamespace(), ref);
+            DaemonSet ds = owners.resolve(r.getMetadata().getNamespace(), ref);
             return ds == null ? List.of() : List.of(key(ds));
         }
-        return matching(r).stream().map(InformerController::key).toList();
-    }
-
-    private void podAdded(Pod pod) {
-        if (pod.getMetadata().getDeletionTimestamp() != null) {
-            // seen for the first time already being deleted: count it as deleted so expectations are met
-            podDeleted(pod);
-            return;
-        }
-        OwnerReference ref = OwnerRefs.controllerOf(pod);
-        if (ref != null) {
-            DaemonSet ds = resolve(pod.getMetadata().getNamespace(), ref);
-            if (ds != null) {
-                expectations.creationObserved(key(ds));
-                queue.add(key(ds));
-            }
-            return;
-        }
-        matching(pod).forEach(ds -> queue.add(key(ds)));
-    }
-
-    private void podUpdated(Pod oldPod, Pod newPod) {
-        if (Objects.equals(oldPod.getMetadata().getResourceVersion(), newPod.getMetadata().getResourceVersion())) {
-            return;
-        }
-        if (newPod.getMetadata().getDeletionTimestamp() != null) {
-            podDeleted(newPod);
-            return;
-        }
-        OwnerReference oldRef = OwnerRefs.controllerOf(oldPod), newRef = OwnerRefs.controllerOf(newPod);
-        if (!Objects.equals(oldRef, newRef) && oldRef != null) {
-            DaemonSet old = resolve(oldPod.getMetadata().getNamespace(), oldRef);
-            if (old != null) {
-                queue.add(key(old));
-            }
-        }
-        if (newRef != null) {
-            DaemonSet ds = resolve(newPod.getMetadata().getNamespace(), newRef);
-            if (ds != null) {
-                queue.add(key(ds));
-                int minReady = minReadySeconds(ds);
-                if (minReady > 0 && !Placement.isReady(oldPod) && Placement.isReady(newPod)) {
-                    queue.addAfter(key(ds), Duration.ofSeconds(minReady).plusSeconds(1));
-                }
-            }
-            return;
-        }
-        if (!Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels()) || oldRef != null) {
-            matching(newPod).forEach(ds -> queue.add(key(ds)));
-        }
-    }
-
-    private void podDeleted(Pod pod) {
-        DaemonSet ds = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
-        if (ds == null) {
-            return;
-        }
-        expectations.deletionObserved(key(ds), key(pod));
-        queue.add(key(ds));
+        return owners.selecting(r).stream().map(InformerController::key).toList();
     }
 
     private static int minReadySeconds(DaemonSet ds) {

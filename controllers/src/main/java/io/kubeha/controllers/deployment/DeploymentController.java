@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.RollableScalableResource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -29,6 +28,7 @@ import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.InformerController;
 import io.kubeha.controllers.LabelSelectors;
+import io.kubeha.controllers.OwnerLookup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +61,7 @@ public final class DeploymentController extends InformerController {
     private SharedIndexInformer<Deployment> deployments;
     private SharedIndexInformer<ReplicaSet> replicaSets;
     private SharedIndexInformer<Pod> pods;
+    private OwnerLookup<Deployment> owners;
 
     public DeploymentController(ControllerContext ctx) {
         super(ctx);
@@ -76,40 +77,17 @@ public final class DeploymentController extends InformerController {
     @Override
     protected void setUp() {
         deployments = inform(ctx.client().apps().deployments().inAnyNamespace(), enqueueing(d -> List.of(key(d))));
-        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(ReplicaSet rs) {
-                replicaSetAdded(rs);
-            }
-
-            @Override
-            public void onUpdate(ReplicaSet oldRs, ReplicaSet newRs) {
-                replicaSetUpdated(oldRs, newRs);
-            }
-
-            @Override
-            public void onDelete(ReplicaSet rs, boolean unknown) {
-                Deployment d = resolve(rs.getMetadata().getNamespace(), OwnerRefs.controllerOf(rs));
-                if (d != null) {
-                    queue.add(key(d));
-                }
-            }
-        });
-        pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod newPod) {
-                podChanged(newPod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean unknown) {
-                podChanged(pod);
-            }
-        });
+        owners = new OwnerLookup<>(deployments, Deployment.class, d -> d.getSpec().getSelector());
+        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), handler(
+                this::replicaSetAdded, this::replicaSetUpdated,
+                rs -> {
+                    Deployment d = owners.controllerOf(rs);
+                    if (d != null) {
+                        queue.add(key(d));
+                    }
+                }));
+        pods = inform(ctx.client().pods().inAnyNamespace(), handler(pod -> {
+        }, (oldPod, newPod) -> podChanged(newPod), this::podChanged));
         pods.addIndexers(Map.of(CONTROLLER_UID, p -> {
             OwnerReference ref = OwnerRefs.controllerOf(p.getMetadata().getOwnerReferences());
             return ref == null ? List.of() : List.of(ref.getUid());
@@ -118,34 +96,16 @@ public final class DeploymentController extends InformerController {
 
     // ---- event handlers: only enqueue keys ----
 
-    private Deployment resolve(String namespace, OwnerReference ref) {
-        if (ref == null || !"Deployment".equals(ref.getKind())) {
-            return null;
-        }
-        Deployment d = deployments.getStore().getByKey(namespace + "/" + ref.getName());
-        return d != null && Objects.equals(d.getMetadata().getUid(), ref.getUid()) ? d : null;
-    }
-
-    private List<Deployment> deploymentsSelecting(ReplicaSet rs) {
-        List<Deployment> out = new ArrayList<>();
-        for (Deployment d : deployments.getIndexer().byIndex(Cache.NAMESPACE_INDEX, rs.getMetadata().getNamespace())) {
-            if (LabelSelectors.matches(d.getSpec().getSelector(), rs.getMetadata().getLabels())) {
-                out.add(d);
-            }
-        }
-        return out;
-    }
-
     private void replicaSetAdded(ReplicaSet rs) {
         OwnerReference ref = OwnerRefs.controllerOf(rs);
         if (ref != null) {
-            Deployment d = resolve(rs.getMetadata().getNamespace(), ref);
+            Deployment d = owners.resolve(rs.getMetadata().getNamespace(), ref);
             if (d != null) {
                 queue.add(key(d));
             }
             return;
         }
-        deploymentsSelecting(rs).forEach(d -> queue.add(key(d)));
+        owners.selecting(rs).forEach(d -> queue.add(key(d)));
     }
 
     private void replicaSetUpdated(ReplicaSet oldRs, ReplicaSet newRs) {
@@ -155,13 +115,13 @@ public final class DeploymentController extends InformerController {
         OwnerReference oldRef = OwnerRefs.controllerOf(oldRs), newRef = OwnerRefs.controllerOf(newRs);
         boolean refChanged = !Objects.equals(oldRef, newRef);
         if (refChanged && oldRef != null) {
-            Deployment d = resolve(oldRs.getMetadata().getNamespace(), oldRef);
+            Deployment d = owners.resolve(oldRs.getMetadata().getNamespace(), oldRef);
             if (d != null) {
                 queue.add(key(d));
             }
         }
         if (newRef != null) {
-            Deployment d = resolve(newRs.getMetadata().getNamespace(), newRef);
+            Deployment d = owners.resolve(newRs.getMetadata().getNamespace(), newRef);
             if (d != null) {
                 queue.add(key(d));
             }
@@ -169,7 +129,7 @@ public final class DeploymentController extends InformerController {
         }
         boolean labelsChanged = !Objects.equals(oldRs.getMetadata().getLabels(), newRs.getMetadata().getLabels());
         if (labelsChanged || refChanged) {
-            deploymentsSelecting(newRs).forEach(d -> queue.add(key(d)));
+            owners.selecting(newRs).forEach(d -> queue.add(key(d)));
         }
     }
 
@@ -183,7 +143,7 @@ public final class DeploymentController extends InformerController {
         if (rs == null || !Objects.equals(rs.getMetadata().getUid(), ref.getUid())) {
             return;
         }
-        Deployment d = resolve(rs.getMetadata().getNamespace(), OwnerRefs.controllerOf(rs));
+        Deployment d = owners.controllerOf(rs);
         if (d != null && Replicas.isRecreate(d)) {
             queue.add(key(d));
         }

@@ -1,8 +1,6 @@
 package io.kubeha.controllers.replicaset;
 
-import io.kubeha.controllers.OwnerRefs;
 
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -10,7 +8,6 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.kubeha.controllers.ControllerContext;
@@ -18,13 +15,13 @@ import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.Expectations;
 import io.kubeha.controllers.InformerController;
-import io.kubeha.controllers.LabelSelectors;
+import io.kubeha.controllers.OwnedPodEvents;
+import io.kubeha.controllers.OwnerLookup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -63,124 +60,20 @@ public final class ReplicaSetController extends InformerController {
 
     @Override
     protected void setUp() {
-        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(ReplicaSet rs) {
-                queue.add(key(rs));
-            }
-
-            @Override
-            public void onUpdate(ReplicaSet oldRs, ReplicaSet newRs) {
-                queue.add(key(newRs));
-            }
-
-            @Override
-            public void onDelete(ReplicaSet rs, boolean unknown) {
-                expectations.delete(key(rs));
-                queue.add(key(rs));
-            }
-        });
-        pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                podAdded(pod);
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod newPod) {
-                podUpdated(oldPod, newPod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean unknown) {
-                podDeleted(pod);
-            }
-        });
+        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), handler(
+                rs -> queue.add(key(rs)),
+                (oldRs, newRs) -> queue.add(key(newRs)),
+                rs -> {
+                    expectations.delete(key(rs));
+                    queue.add(key(rs));
+                }));
+        OwnerLookup<ReplicaSet> owners = new OwnerLookup<>(replicaSets, ReplicaSet.class, rs -> rs.getSpec().getSelector());
+        OwnedPodEvents<ReplicaSet> podEvents = new OwnedPodEvents<>(queue, expectations, owners,
+                ReplicaSetController::minReadySeconds, PodRanking::isReady);
+        pods = inform(ctx.client().pods().inAnyNamespace(), handler(podEvents::added, podEvents::updated, podEvents::deleted));
     }
 
     // ---- event handlers: only bookkeeping of expectations and enqueueing keys ----
-
-    /** The ReplicaSet a controller reference points to, if it is in the cache with that uid. */
-    private ReplicaSet resolve(String namespace, OwnerReference ref) {
-        if (ref == null || !"ReplicaSet".equals(ref.getKind())) {
-            return null;
-        }
-        ReplicaSet rs = replicaSets.getStore().getByKey(namespace + "/" + ref.getName());
-        return rs != null && Objects.equals(rs.getMetadata().getUid(), ref.getUid()) ? rs : null;
-    }
-
-    private List<ReplicaSet> matchingReplicaSets(Pod pod) {
-        List<ReplicaSet> out = new ArrayList<>();
-        for (ReplicaSet rs : replicaSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, pod.getMetadata().getNamespace())) {
-            if (LabelSelectors.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels())) {
-                out.add(rs);
-            }
-        }
-        return out;
-    }
-
-    private void podAdded(Pod pod) {
-        if (pod.getMetadata().getDeletionTimestamp() != null) {
-            // seen for the first time already being deleted: count it as deleted so expectations are met
-            podDeleted(pod);
-            return;
-        }
-        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
-        if (rs != null) {
-            expectations.creationObserved(key(rs));
-            queue.add(key(rs));
-            return;
-        }
-        if (OwnerRefs.controllerOf(pod) == null) {
-            matchingReplicaSets(pod).forEach(r -> queue.add(key(r)));
-        }
-    }
-
-    private void podUpdated(Pod oldPod, Pod newPod) {
-        if (Objects.equals(oldPod.getMetadata().getResourceVersion(), newPod.getMetadata().getResourceVersion())) {
-            return;
-        }
-        boolean labelsChanged = !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels());
-        if (newPod.getMetadata().getDeletionTimestamp() != null) {
-            podDeleted(newPod);
-            if (labelsChanged) {
-                podDeleted(oldPod);
-            }
-            return;
-        }
-        OwnerReference oldRef = OwnerRefs.controllerOf(oldPod), newRef = OwnerRefs.controllerOf(newPod);
-        boolean refChanged = !Objects.equals(oldRef, newRef);
-        if (refChanged && oldRef != null) {
-            ReplicaSet old = resolve(oldPod.getMetadata().getNamespace(), oldRef);
-            if (old != null) {
-                queue.add(key(old));
-            }
-        }
-        if (newRef != null) {
-            ReplicaSet rs = resolve(newPod.getMetadata().getNamespace(), newRef);
-            if (rs != null) {
-                queue.add(key(rs));
-                int minReady = minReadySeconds(rs);
-                if (minReady > 0 && !PodRanking.isReady(oldPod) && PodRanking.isReady(newPod)) {
-                    // becomes available later: look again then
-                    queue.addAfter(key(rs), Duration.ofSeconds(minReady).plusSeconds(1));
-                }
-            }
-            return;
-        }
-        if (labelsChanged || refChanged) {
-            matchingReplicaSets(newPod).forEach(r -> queue.add(key(r)));
-        }
-    }
-
-    private void podDeleted(Pod pod) {
-        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
-        if (rs == null) {
-            return;
-        }
-        expectations.deletionObserved(key(rs), key(pod));
-        queue.add(key(rs));
-    }
 
     private static int minReadySeconds(ReplicaSet rs) {
         Integer m = rs.getSpec().getMinReadySeconds();
