@@ -28,6 +28,7 @@ import io.kubeha.controllers.Expectations;
 import io.kubeha.controllers.InformerController;
 import io.kubeha.controllers.OwnedPodEvents;
 import io.kubeha.controllers.OwnerLookup;
+import io.kubeha.controllers.PodControl;
 import io.kubeha.controllers.LabelSelectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,8 +46,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 
 /** Runs one pod of each DaemonSet on every eligible node (see the package documentation). */
 public final class DaemonSetController extends InformerController {
@@ -60,6 +59,7 @@ public final class DaemonSetController extends InformerController {
 
     private final Expectations expectations;
     private final EventRecorder events;
+    private final PodControl podControl;
     private final Revisions revisions;
     private final KubernetesSerialization json;
     /** "ns/ds/node" -> the back-off of killing failed pods there. */
@@ -81,6 +81,7 @@ public final class DaemonSetController extends InformerController {
         super(ctx);
         this.expectations = expectations;
         this.events = new EventRecorder(ctx, "daemonset-controller");
+        this.podControl = new PodControl(ctx, expectations, events);
         this.json = ctx.client().getKubernetesSerialization();
         this.revisions = new Revisions(json);
     }
@@ -371,70 +372,17 @@ public final class DaemonSetController extends InformerController {
         expectations.expect(key, creates, deleteKeys);
         log.debug("{}: creating on {}, deleting {}", key, targets.subList(0, creates), deleteKeys);
 
-        ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
         // deletions first, then creations (kube's syncNodes starts both at once): a surge pod for the next node is
         // only created once the old pod it replaces elsewhere is on its way out, so at no moment do more than
         // desired + maxSurge pods stand
-        CountDownLatch deleted = new CountDownLatch(victims.size());
-        for (Pod pod : victims) {
-            Thread.ofVirtual().start(() -> {
-                try {
-                    ctx.checkActing();
-                    ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-                    events.normal(ds, "SuccessfulDelete", "Deleted pod: " + pod.getMetadata().getName());
-                } catch (Exception e) {
-                    expectations.deletionObserved(key, key(pod));
-                    if (!(e instanceof KubernetesClientException k && k.getCode() == 404)) {
-                        events.warning(ds, "FailedDelete", "Error deleting: " + e.getMessage());
-                        errors.add(e);
-                    }
-                } finally {
-                    deleted.countDown();
-                }
-            });
-        }
-        deleted.await();
-        int pos = 0, batch = 1;
-        while (pos < creates) {
-            int size = Math.min(batch, creates - pos);
-            if (!ctx.isActing()) {
-                for (int i = pos; i < creates; i++) {
-                    expectations.creationObserved(key);
-                }
-                throw new ControllerContext.NotLeaderException();
-            }
-            int errorsBefore = errors.size();
-            CountDownLatch done = new CountDownLatch(size);
-            for (String node : targets.subList(pos, pos + size)) {
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        ctx.checkActing();
-                        Pod created = ctx.client().pods().inNamespace(ds.getMetadata().getNamespace()).resource(newPod(ds, v, node)).create();
-                        events.normal(ds, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
-                    } catch (Exception e) {
-                        // never to be observed: do not wait for it
-                        expectations.creationObserved(key);
-                        errors.add(e);
-                    } finally {
-                        done.countDown();
-                    }
-                });
-            }
-            done.await();
-            pos += size;
-            if (errors.size() > errorsBefore) {
-                // the rest are skipped (retried by the next sync): do not wait for them either
-                for (int i = pos; i < creates; i++) {
-                    expectations.creationObserved(key);
-                }
-                events.warning(ds, "FailedCreate", "Error creating: " + errors.peek().getMessage());
-                break;
-            }
-            batch = size * 2;
-        }
-
+        List<Exception> errors = podControl.deletePods(ds, key, victims);
+        errors.forEach(e -> events.warning(ds, "FailedDelete", "Error deleting: " + e.getMessage()));
+        Exception createError = podControl.createPods(ds, key, creates, i -> newPod(ds, v, targets.get(i)));
         if (!errors.isEmpty()) {
-            throw errors.peek();
+            throw errors.getFirst();
+        }
+        if (createError != null) {
+            throw createError;
         }
     }
 

@@ -1,6 +1,5 @@
 package io.kubeha.controllers.replicaset;
 
-
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -17,6 +16,7 @@ import io.kubeha.controllers.Expectations;
 import io.kubeha.controllers.InformerController;
 import io.kubeha.controllers.OwnedPodEvents;
 import io.kubeha.controllers.OwnerLookup;
+import io.kubeha.controllers.PodControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 
 /** Keeps each ReplicaSet's pods at spec.replicas (see the package documentation). */
 public final class ReplicaSetController extends InformerController {
@@ -40,6 +38,7 @@ public final class ReplicaSetController extends InformerController {
 
     private final Expectations expectations;
     private final EventRecorder events;
+    private final PodControl podControl;
     private SharedIndexInformer<ReplicaSet> replicaSets;
     private SharedIndexInformer<Pod> pods;
 
@@ -51,6 +50,7 @@ public final class ReplicaSetController extends InformerController {
         super(ctx);
         this.expectations = expectations;
         this.events = new EventRecorder(ctx, "replicaset-controller");
+        this.podControl = new PodControl(ctx, expectations, events);
     }
 
     @Override
@@ -165,70 +165,17 @@ public final class ReplicaSetController extends InformerController {
 
     /** Slow start, as kube: batches of 1, 2, 4, ...; the first failing batch stops the rest (not expected any more). */
     private void createPods(ReplicaSet rs, String key, int count) throws Exception {
-        int remaining = count;
-        int batch = 1;
-        while (remaining > 0) {
-            int size = Math.min(batch, remaining);
-            if (!ctx.isActing()) {
-                for (int i = 0; i < remaining; i++) {
-                    expectations.creationObserved(key);
-                }
-                throw new ControllerContext.NotLeaderException();
-            }
-            ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
-            CountDownLatch done = new CountDownLatch(size);
-            for (int i = 0; i < size; i++) {
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        ctx.checkActing();
-                        Pod created = ctx.client().pods().inNamespace(rs.getMetadata().getNamespace()).resource(newPod(rs)).create();
-                        events.normal(rs, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
-                    } catch (Exception e) {
-                        // never to be observed: do not wait for it
-                        expectations.creationObserved(key);
-                        errors.add(e);
-                    } finally {
-                        done.countDown();
-                    }
-                });
-            }
-            done.await();
-            remaining -= size;
-            if (!errors.isEmpty()) {
-                for (int i = 0; i < remaining; i++) {
-                    expectations.creationObserved(key);
-                }
-                Exception first = errors.peek();
-                events.warning(rs, "FailedCreate", "Error creating: " + first.getMessage());
-                throw first;
-            }
-            batch = size * 2;
+        Exception error = podControl.createPods(rs, key, count, i -> newPod(rs));
+        if (error != null) {
+            throw error;
         }
     }
 
     private void deletePods(ReplicaSet rs, String key, List<Pod> victims) throws Exception {
-        ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
-        CountDownLatch done = new CountDownLatch(victims.size());
-        for (Pod pod : victims) {
-            Thread.ofVirtual().start(() -> {
-                try {
-                    ctx.checkActing();
-                    ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-                    events.normal(rs, "SuccessfulDelete", "Deleted pod: " + pod.getMetadata().getName());
-                } catch (Exception e) {
-                    expectations.deletionObserved(key, key(pod));
-                    if (!(e instanceof KubernetesClientException k && k.getCode() == 404)) {
-                        errors.add(e);
-                    }
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
-        done.await();
+        List<Exception> errors = podControl.deletePods(rs, key, victims);
         if (!errors.isEmpty()) {
-            events.warning(rs, "FailedDelete", "Error deleting: " + errors.peek().getMessage());
-            throw errors.peek();
+            events.warning(rs, "FailedDelete", "Error deleting: " + errors.getFirst().getMessage());
+            throw errors.getFirst();
         }
     }
 
