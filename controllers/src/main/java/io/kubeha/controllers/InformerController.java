@@ -102,4 +102,28 @@ public abstract class InformerController implements Controller, Reconciler {
             }
         };
     }
+
+    /**
+     * A handler from three callbacks (the deleted-final-state-unknown flag dropped: a tombstone's last state is
+     * handled as any deletion), so a controller's setUp reads as the events it handles rather than as boilerplate.
+     */
+    protected static <T extends HasMetadata> ResourceEventHandler<T> handler(java.util.function.Consumer<T> added,
+            java.util.function.BiConsumer<T, T> updated, java.util.function.Consumer<T> deleted) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                added.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                updated.accept(oldObj, newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                deleted.accept(obj);
+            }
+        };
+    }
 }

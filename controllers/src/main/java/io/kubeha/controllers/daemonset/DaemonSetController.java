@@ -2,12 +2,10 @@ package io.kubeha.controllers.daemonset;
 
 import io.kubeha.controllers.OwnerRefs;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -20,14 +18,17 @@ import io.fabric8.kubernetes.api.model.apps.RollingUpdateDaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kubeha.controllers.ControllerContext;
+import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.Expectations;
 import io.kubeha.controllers.InformerController;
+import io.kubeha.controllers.OwnedPodEvents;
+import io.kubeha.controllers.OwnerLookup;
+import io.kubeha.controllers.PodControl;
 import io.kubeha.controllers.LabelSelectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,8 +46,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 
 /** Runs one pod of each DaemonSet on every eligible node (see the package documentation). */
 public final class DaemonSetController extends InformerController {
@@ -60,12 +59,14 @@ public final class DaemonSetController extends InformerController {
 
     private final Expectations expectations;
     private final EventRecorder events;
+    private final PodControl podControl;
     private final Revisions revisions;
     private final KubernetesSerialization json;
     /** "ns/ds/node" -> the back-off of killing failed pods there. */
     private final Map<String, Backoff> failedPodBackoff = new ConcurrentHashMap<>();
     private SharedIndexInformer<DaemonSet> daemonSets;
     private SharedIndexInformer<Pod> pods;
+    private OwnerLookup<DaemonSet> owners;
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<ControllerRevision> histories;
 
@@ -80,6 +81,7 @@ public final class DaemonSetController extends InformerController {
         super(ctx);
         this.expectations = expectations;
         this.events = new EventRecorder(ctx, "daemonset-controller");
+        this.podControl = new PodControl(ctx, expectations, events);
         this.json = ctx.client().getKubernetesSerialization();
         this.revisions = new Revisions(json);
     }
@@ -91,58 +93,26 @@ public final class DaemonSetController extends InformerController {
 
     @Override
     protected void setUp() {
-        daemonSets = inform(ctx.client().apps().daemonSets().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(DaemonSet ds) {
-                queue.add(key(ds));
-            }
-
-            @Override
-            public void onUpdate(DaemonSet oldDs, DaemonSet newDs) {
-                queue.add(key(newDs));
-            }
-
-            @Override
-            public void onDelete(DaemonSet ds, boolean unknown) {
-                expectations.delete(key(ds));
-                failedPodBackoff.keySet().removeIf(k -> k.startsWith(key(ds) + "/"));
-                queue.add(key(ds));
-            }
-        });
-        pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                podAdded(pod);
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod newPod) {
-                podUpdated(oldPod, newPod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean unknown) {
-                podDeleted(pod);
-            }
-        });
-        nodes = inform(ctx.client().nodes(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Node node) {
-                enqueueAll();
-            }
-
-            @Override
-            public void onUpdate(Node oldNode, Node newNode) {
-                if (placementChanged(oldNode, newNode)) {
-                    enqueueAll();
-                }
-            }
-
-            @Override
-            public void onDelete(Node node, boolean unknown) {
-                enqueueAll();
-            }
-        });
+        daemonSets = inform(ctx.client().apps().daemonSets().inAnyNamespace(), handler(
+                ds -> queue.add(key(ds)),
+                (oldDs, newDs) -> queue.add(key(newDs)),
+                ds -> {
+                    expectations.delete(key(ds));
+                    failedPodBackoff.keySet().removeIf(k -> k.startsWith(key(ds) + "/"));
+                    queue.add(key(ds));
+                }));
+        owners = new OwnerLookup<>(daemonSets, DaemonSet.class, ds -> ds.getSpec().getSelector());
+        OwnedPodEvents<DaemonSet> podEvents = new OwnedPodEvents<>(queue, expectations, owners,
+                DaemonSetController::minReadySeconds, Placement::isReady);
+        pods = inform(ctx.client().pods().inAnyNamespace(), handler(podEvents::added, podEvents::updated, podEvents::deleted));
+        nodes = inform(ctx.client().nodes(), handler(
+                node -> enqueueAll(),
+                (oldNode, newNode) -> {
+                    if (placementChanged(oldNode, newNode)) {
+                        enqueueAll();
+                    }
+                },
+                node -> enqueueAll()));
         histories = inform(ctx.client().apps().controllerRevisions().inAnyNamespace(), enqueueing(this::daemonSetsOf));
     }
 
@@ -170,91 +140,14 @@ public final class DaemonSetController extends InformerController {
         return out;
     }
 
-    /** The DaemonSet a controller reference points to, if it is in the cache with that uid. */
-    private DaemonSet resolve(String namespace, OwnerReference ref) {
-        if (ref == null || !"DaemonSet".equals(ref.getKind())) {
-            return null;
-        }
-        DaemonSet ds = daemonSets.getStore().getByKey(namespace + "/" + ref.getName());
-        return ds != null && Objects.equals(ds.getMetadata().getUid(), ref.getUid()) ? ds : null;
-    }
-
-    private List<DaemonSet> matching(HasMetadata o) {
-        List<DaemonSet> out = new ArrayList<>();
-        for (DaemonSet ds : daemonSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, o.getMetadata().getNamespace())) {
-            if (LabelSelectors.matches(ds.getSpec().getSelector(), o.getMetadata().getLabels())) {
-                out.add(ds);
-            }
-        }
-        return out;
-    }
-
     /** The owner of a revision, or for an orphan every DaemonSet that may adopt it. */
     private List<String> daemonSetsOf(ControllerRevision r) {
         OwnerReference ref = OwnerRefs.controllerOf(r);
         if (ref != null) {
-            DaemonSet ds = resolve(r.getMetadata().getNamespace(), ref);
+            DaemonSet ds = owners.resolve(r.getMetadata().getNamespace(), ref);
             return ds == null ? List.of() : List.of(key(ds));
         }
-        return matching(r).stream().map(InformerController::key).toList();
-    }
-
-    private void podAdded(Pod pod) {
-        if (pod.getMetadata().getDeletionTimestamp() != null) {
-            // seen for the first time already being deleted: count it as deleted so expectations are met
-            podDeleted(pod);
-            return;
-        }
-        OwnerReference ref = OwnerRefs.controllerOf(pod);
-        if (ref != null) {
-            DaemonSet ds = resolve(pod.getMetadata().getNamespace(), ref);
-            if (ds != null) {
-                expectations.creationObserved(key(ds));
-                queue.add(key(ds));
-            }
-            return;
-        }
-        matching(pod).forEach(ds -> queue.add(key(ds)));
-    }
-
-    private void podUpdated(Pod oldPod, Pod newPod) {
-        if (Objects.equals(oldPod.getMetadata().getResourceVersion(), newPod.getMetadata().getResourceVersion())) {
-            return;
-        }
-        if (newPod.getMetadata().getDeletionTimestamp() != null) {
-            podDeleted(newPod);
-            return;
-        }
-        OwnerReference oldRef = OwnerRefs.controllerOf(oldPod), newRef = OwnerRefs.controllerOf(newPod);
-        if (!Objects.equals(oldRef, newRef) && oldRef != null) {
-            DaemonSet old = resolve(oldPod.getMetadata().getNamespace(), oldRef);
-            if (old != null) {
-                queue.add(key(old));
-            }
-        }
-        if (newRef != null) {
-            DaemonSet ds = resolve(newPod.getMetadata().getNamespace(), newRef);
-            if (ds != null) {
-                queue.add(key(ds));
-                int minReady = minReadySeconds(ds);
-                if (minReady > 0 && !Placement.isReady(oldPod) && Placement.isReady(newPod)) {
-                    queue.addAfter(key(ds), Duration.ofSeconds(minReady).plusSeconds(1));
-                }
-            }
-            return;
-        }
-        if (!Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels()) || oldRef != null) {
-            matching(newPod).forEach(ds -> queue.add(key(ds)));
-        }
-    }
-
-    private void podDeleted(Pod pod) {
-        DaemonSet ds = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
-        if (ds == null) {
-            return;
-        }
-        expectations.deletionObserved(key(ds), key(pod));
-        queue.add(key(ds));
+        return owners.selecting(r).stream().map(InformerController::key).toList();
     }
 
     private static int minReadySeconds(DaemonSet ds) {
@@ -343,89 +236,9 @@ public final class DaemonSetController extends InformerController {
         return out;
     }
 
-    /** kube's ControllerRefManager.ClaimPods (see ReplicaSetController for the same rules). */
+    /** kube's ControllerRefManager.ClaimPods. */
     private List<Pod> claim(DaemonSet ds, List<Pod> candidates) {
-        String uid = ds.getMetadata().getUid();
-        List<Pod> owned = new ArrayList<>();
-        Boolean canAdopt = null;
-        for (Pod pod : candidates) {
-            OwnerReference ref = OwnerRefs.controllerOf(pod);
-            boolean matches = LabelSelectors.matches(ds.getSpec().getSelector(), pod.getMetadata().getLabels());
-            if (ref != null) {
-                if (!Objects.equals(ref.getUid(), uid)) {
-                    continue;
-                }
-                if (matches) {
-                    owned.add(pod);
-                } else {
-                    release(ds, pod, ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()));
-                }
-                continue;
-            }
-            if (!matches || pod.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt == null) {
-                canAdopt = canAdopt(ds);
-            }
-            if (canAdopt && adopt(ds, pod, ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()))) {
-                owned.add(pod);
-            }
-        }
-        return owned;
-    }
-
-    /** An uncached read: never adopt for a DaemonSet that is being deleted or was replaced by another of its name. */
-    private boolean canAdopt(DaemonSet ds) {
-        DaemonSet fresh = ctx.client().apps().daemonSets().inNamespace(ds.getMetadata().getNamespace())
-                .withName(ds.getMetadata().getName()).get();
-        return fresh != null && Objects.equals(fresh.getMetadata().getUid(), ds.getMetadata().getUid())
-                && fresh.getMetadata().getDeletionTimestamp() == null;
-    }
-
-    static OwnerReference ownerRef(DaemonSet ds) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion("apps/v1").withKind("DaemonSet")
-                .withName(ds.getMetadata().getName()).withUid(ds.getMetadata().getUid())
-                .withController(true).withBlockOwnerDeletion(true)
-                .build();
-    }
-
-    private boolean adopt(DaemonSet ds, HasMetadata o, io.fabric8.kubernetes.client.dsl.Resource<?> target) {
-        ctx.checkActing();
-        String refJson = json.asJson(ownerRef(ds));
-        List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-        String add = refs == null || refs.isEmpty()
-                ? "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + refJson + "]}"
-                : "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + refJson + "}";
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + o.getMetadata().getUid() + "\"}," + add + "]";
-        try {
-            target.patch(PatchContext.of(PatchType.JSON), patch);
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404 || e.getCode() == 422) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    private void release(DaemonSet ds, HasMetadata o, io.fabric8.kubernetes.client.dsl.Resource<?> target) {
-        ctx.checkActing();
-        List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-        int i = 0;
-        while (i < refs.size() && !Objects.equals(refs.get(i).getUid(), ds.getMetadata().getUid())) {
-            i++;
-        }
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/ownerReferences/" + i + "/uid\",\"value\":\"" + ds.getMetadata().getUid()
-                + "\"},{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences/" + i + "\"}]";
-        try {
-            target.patch(PatchContext.of(PatchType.JSON), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 422) {
-                throw e;
-            }
-        }
+        return new ControllerRefManager<>(ctx, ds, ds.getSpec().getSelector(), Pod.class).claim(candidates);
     }
 
     // ---- placement: create and delete pods per node ----
@@ -559,70 +372,17 @@ public final class DaemonSetController extends InformerController {
         expectations.expect(key, creates, deleteKeys);
         log.debug("{}: creating on {}, deleting {}", key, targets.subList(0, creates), deleteKeys);
 
-        ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
         // deletions first, then creations (kube's syncNodes starts both at once): a surge pod for the next node is
         // only created once the old pod it replaces elsewhere is on its way out, so at no moment do more than
         // desired + maxSurge pods stand
-        CountDownLatch deleted = new CountDownLatch(victims.size());
-        for (Pod pod : victims) {
-            Thread.ofVirtual().start(() -> {
-                try {
-                    ctx.checkActing();
-                    ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-                    events.normal(ds, "SuccessfulDelete", "Deleted pod: " + pod.getMetadata().getName());
-                } catch (Exception e) {
-                    expectations.deletionObserved(key, key(pod));
-                    if (!(e instanceof KubernetesClientException k && k.getCode() == 404)) {
-                        events.warning(ds, "FailedDelete", "Error deleting: " + e.getMessage());
-                        errors.add(e);
-                    }
-                } finally {
-                    deleted.countDown();
-                }
-            });
-        }
-        deleted.await();
-        int pos = 0, batch = 1;
-        while (pos < creates) {
-            int size = Math.min(batch, creates - pos);
-            if (!ctx.isActing()) {
-                for (int i = pos; i < creates; i++) {
-                    expectations.creationObserved(key);
-                }
-                throw new ControllerContext.NotLeaderException();
-            }
-            int errorsBefore = errors.size();
-            CountDownLatch done = new CountDownLatch(size);
-            for (String node : targets.subList(pos, pos + size)) {
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        ctx.checkActing();
-                        Pod created = ctx.client().pods().inNamespace(ds.getMetadata().getNamespace()).resource(newPod(ds, v, node)).create();
-                        events.normal(ds, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
-                    } catch (Exception e) {
-                        // never to be observed: do not wait for it
-                        expectations.creationObserved(key);
-                        errors.add(e);
-                    } finally {
-                        done.countDown();
-                    }
-                });
-            }
-            done.await();
-            pos += size;
-            if (errors.size() > errorsBefore) {
-                // the rest are skipped (retried by the next sync): do not wait for them either
-                for (int i = pos; i < creates; i++) {
-                    expectations.creationObserved(key);
-                }
-                events.warning(ds, "FailedCreate", "Error creating: " + errors.peek().getMessage());
-                break;
-            }
-            batch = size * 2;
-        }
-
+        List<Exception> errors = podControl.deletePods(ds, key, victims);
+        errors.forEach(e -> events.warning(ds, "FailedDelete", "Error deleting: " + e.getMessage()));
+        Exception createError = podControl.createPods(ds, key, creates, i -> newPod(ds, v, targets.get(i)));
         if (!errors.isEmpty()) {
-            throw errors.peek();
+            throw errors.getFirst();
+        }
+        if (createError != null) {
+            throw createError;
         }
     }
 
@@ -651,7 +411,7 @@ public final class DaemonSetController extends InformerController {
                 .withLabels(labels)
                 .withAnnotations(template.getMetadata() == null ? null : template.getMetadata().getAnnotations())
                 .withFinalizers(template.getMetadata() == null ? null : template.getMetadata().getFinalizers())
-                .withOwnerReferences(ownerRef(ds))
+                .withOwnerReferences(ControllerRefManager.controllerRef(ds))
                 .endMetadata()
                 .withSpec(spec)
                 .build();
@@ -871,34 +631,10 @@ public final class DaemonSetController extends InformerController {
         }
     }
 
+    /** kube's ControllerRefManager.ClaimControllerRevisions. */
     private List<ControllerRevision> controlledHistories(DaemonSet ds) {
-        List<ControllerRevision> out = new ArrayList<>();
-        Boolean canAdopt = null;
-        for (ControllerRevision r : histories.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ds.getMetadata().getNamespace())) {
-            OwnerReference ref = OwnerRefs.controllerOf(r);
-            boolean matches = LabelSelectors.matches(ds.getSpec().getSelector(), r.getMetadata().getLabels());
-            if (ref != null) {
-                if (!Objects.equals(ref.getUid(), ds.getMetadata().getUid())) {
-                    continue;
-                }
-                if (matches) {
-                    out.add(r);
-                } else {
-                    release(ds, r, ctx.client().apps().controllerRevisions().inNamespace(r.getMetadata().getNamespace()).withName(r.getMetadata().getName()));
-                }
-                continue;
-            }
-            if (!matches || r.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt == null) {
-                canAdopt = canAdopt(ds);
-            }
-            if (canAdopt && adopt(ds, r, ctx.client().apps().controllerRevisions().inNamespace(r.getMetadata().getNamespace()).withName(r.getMetadata().getName()))) {
-                out.add(r);
-            }
-        }
-        return out;
+        return new ControllerRefManager<>(ctx, ds, ds.getSpec().getSelector(), ControllerRevision.class)
+                .claim(histories.getIndexer().byIndex(Cache.NAMESPACE_INDEX, ds.getMetadata().getNamespace()));
     }
 
     /** Writes the revision for the current template; on a name taken by another template, bumps the collision count. */
@@ -912,7 +648,7 @@ public final class DaemonSetController extends InformerController {
         ControllerRevision r = new ControllerRevisionBuilder()
                 .withNewMetadata().withName(name).withNamespace(ds.getMetadata().getNamespace())
                 .withLabels(labels).withAnnotations(ds.getMetadata().getAnnotations())
-                .withOwnerReferences(ownerRef(ds)).endMetadata()
+                .withOwnerReferences(ControllerRefManager.controllerRef(ds)).endMetadata()
                 .withData(Revisions.canonical(revisions.patch(ds)))
                 .withRevision(number)
                 .build();

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -21,14 +20,15 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.RollableScalableResource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.kubeha.controllers.ControllerContext;
+import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.InformerController;
 import io.kubeha.controllers.LabelSelectors;
+import io.kubeha.controllers.OwnerLookup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +61,7 @@ public final class DeploymentController extends InformerController {
     private SharedIndexInformer<Deployment> deployments;
     private SharedIndexInformer<ReplicaSet> replicaSets;
     private SharedIndexInformer<Pod> pods;
+    private OwnerLookup<Deployment> owners;
 
     public DeploymentController(ControllerContext ctx) {
         super(ctx);
@@ -76,40 +77,17 @@ public final class DeploymentController extends InformerController {
     @Override
     protected void setUp() {
         deployments = inform(ctx.client().apps().deployments().inAnyNamespace(), enqueueing(d -> List.of(key(d))));
-        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(ReplicaSet rs) {
-                replicaSetAdded(rs);
-            }
-
-            @Override
-            public void onUpdate(ReplicaSet oldRs, ReplicaSet newRs) {
-                replicaSetUpdated(oldRs, newRs);
-            }
-
-            @Override
-            public void onDelete(ReplicaSet rs, boolean unknown) {
-                Deployment d = resolve(rs.getMetadata().getNamespace(), OwnerRefs.controllerOf(rs));
-                if (d != null) {
-                    queue.add(key(d));
-                }
-            }
-        });
-        pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod newPod) {
-                podChanged(newPod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean unknown) {
-                podChanged(pod);
-            }
-        });
+        owners = new OwnerLookup<>(deployments, Deployment.class, d -> d.getSpec().getSelector());
+        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), handler(
+                this::replicaSetAdded, this::replicaSetUpdated,
+                rs -> {
+                    Deployment d = owners.controllerOf(rs);
+                    if (d != null) {
+                        queue.add(key(d));
+                    }
+                }));
+        pods = inform(ctx.client().pods().inAnyNamespace(), handler(pod -> {
+        }, (oldPod, newPod) -> podChanged(newPod), this::podChanged));
         pods.addIndexers(Map.of(CONTROLLER_UID, p -> {
             OwnerReference ref = OwnerRefs.controllerOf(p.getMetadata().getOwnerReferences());
             return ref == null ? List.of() : List.of(ref.getUid());
@@ -118,34 +96,16 @@ public final class DeploymentController extends InformerController {
 
     // ---- event handlers: only enqueue keys ----
 
-    private Deployment resolve(String namespace, OwnerReference ref) {
-        if (ref == null || !"Deployment".equals(ref.getKind())) {
-            return null;
-        }
-        Deployment d = deployments.getStore().getByKey(namespace + "/" + ref.getName());
-        return d != null && Objects.equals(d.getMetadata().getUid(), ref.getUid()) ? d : null;
-    }
-
-    private List<Deployment> deploymentsSelecting(ReplicaSet rs) {
-        List<Deployment> out = new ArrayList<>();
-        for (Deployment d : deployments.getIndexer().byIndex(Cache.NAMESPACE_INDEX, rs.getMetadata().getNamespace())) {
-            if (LabelSelectors.matches(d.getSpec().getSelector(), rs.getMetadata().getLabels())) {
-                out.add(d);
-            }
-        }
-        return out;
-    }
-
     private void replicaSetAdded(ReplicaSet rs) {
         OwnerReference ref = OwnerRefs.controllerOf(rs);
         if (ref != null) {
-            Deployment d = resolve(rs.getMetadata().getNamespace(), ref);
+            Deployment d = owners.resolve(rs.getMetadata().getNamespace(), ref);
             if (d != null) {
                 queue.add(key(d));
             }
             return;
         }
-        deploymentsSelecting(rs).forEach(d -> queue.add(key(d)));
+        owners.selecting(rs).forEach(d -> queue.add(key(d)));
     }
 
     private void replicaSetUpdated(ReplicaSet oldRs, ReplicaSet newRs) {
@@ -155,13 +115,13 @@ public final class DeploymentController extends InformerController {
         OwnerReference oldRef = OwnerRefs.controllerOf(oldRs), newRef = OwnerRefs.controllerOf(newRs);
         boolean refChanged = !Objects.equals(oldRef, newRef);
         if (refChanged && oldRef != null) {
-            Deployment d = resolve(oldRs.getMetadata().getNamespace(), oldRef);
+            Deployment d = owners.resolve(oldRs.getMetadata().getNamespace(), oldRef);
             if (d != null) {
                 queue.add(key(d));
             }
         }
         if (newRef != null) {
-            Deployment d = resolve(newRs.getMetadata().getNamespace(), newRef);
+            Deployment d = owners.resolve(newRs.getMetadata().getNamespace(), newRef);
             if (d != null) {
                 queue.add(key(d));
             }
@@ -169,7 +129,7 @@ public final class DeploymentController extends InformerController {
         }
         boolean labelsChanged = !Objects.equals(oldRs.getMetadata().getLabels(), newRs.getMetadata().getLabels());
         if (labelsChanged || refChanged) {
-            deploymentsSelecting(newRs).forEach(d -> queue.add(key(d)));
+            owners.selecting(newRs).forEach(d -> queue.add(key(d)));
         }
     }
 
@@ -183,7 +143,7 @@ public final class DeploymentController extends InformerController {
         if (rs == null || !Objects.equals(rs.getMetadata().getUid(), ref.getUid())) {
             return;
         }
-        Deployment d = resolve(rs.getMetadata().getNamespace(), OwnerRefs.controllerOf(rs));
+        Deployment d = owners.controllerOf(rs);
         if (d != null && Replicas.isRecreate(d)) {
             queue.add(key(d));
         }
@@ -234,81 +194,8 @@ public final class DeploymentController extends InformerController {
     // ---- ownership: ClaimReplicaSets ----
 
     private List<ReplicaSet> claimReplicaSets(Deployment d) {
-        String uid = d.getMetadata().getUid();
-        boolean deleting = d.getMetadata().getDeletionTimestamp() != null;
-        List<ReplicaSet> owned = new ArrayList<>();
-        Boolean canAdopt = null;
-        for (ReplicaSet rs : replicaSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, d.getMetadata().getNamespace())) {
-            OwnerReference ref = OwnerRefs.controllerOf(rs);
-            boolean matches = LabelSelectors.matches(d.getSpec().getSelector(), rs.getMetadata().getLabels());
-            if (ref != null) {
-                if (!Objects.equals(ref.getUid(), uid)) {
-                    continue;
-                }
-                if (matches) {
-                    owned.add(rs);
-                } else if (!deleting) {
-                    release(rs, uid);
-                }
-                continue;
-            }
-            if (deleting || !matches || rs.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt == null) {
-                Deployment fresh = deploymentsApi(d).withName(d.getMetadata().getName()).get();
-                canAdopt = fresh != null && Objects.equals(fresh.getMetadata().getUid(), uid) && fresh.getMetadata().getDeletionTimestamp() == null;
-            }
-            if (canAdopt) {
-                ReplicaSet adopted = adopt(d, rs);
-                if (adopted != null) {
-                    owned.add(adopted);
-                }
-            }
-        }
-        return owned;
-    }
-
-    static OwnerReference ownerRef(Deployment d) {
-        return new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
-                .withName(d.getMetadata().getName()).withUid(d.getMetadata().getUid())
-                .withController(true).withBlockOwnerDeletion(true).build();
-    }
-
-    private ReplicaSet adopt(Deployment d, ReplicaSet rs) {
-        ctx.checkActing();
-        String refJson = serialization.asJson(ownerRef(d));
-        List<OwnerReference> refs = rs.getMetadata().getOwnerReferences();
-        String add = refs == null || refs.isEmpty()
-                ? "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + refJson + "]}"
-                : "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + refJson + "}";
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + rs.getMetadata().getUid() + "\"}," + add + "]";
-        try {
-            return replicaSetsApi(rs).withName(rs.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return null;
-            }
-            throw e;
-        }
-    }
-
-    private void release(ReplicaSet rs, String ownerUid) {
-        ctx.checkActing();
-        List<OwnerReference> refs = rs.getMetadata().getOwnerReferences();
-        int i = 0;
-        while (i < refs.size() && !Objects.equals(refs.get(i).getUid(), ownerUid)) {
-            i++;
-        }
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/ownerReferences/" + i + "/uid\",\"value\":\"" + ownerUid
-                + "\"},{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences/" + i + "\"}]";
-        try {
-            replicaSetsApi(rs).withName(rs.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 422) {
-                throw e;
-            }
-        }
+        return new ControllerRefManager<>(ctx, d, d.getSpec().getSelector(), ReplicaSet.class)
+                .claim(replicaSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, d.getMetadata().getNamespace()));
     }
 
     private NonNamespaceOperation<ReplicaSet, ReplicaSetList, RollableScalableResource<ReplicaSet>> replicaSetsApi(ReplicaSet rs) {
@@ -388,7 +275,7 @@ public final class DeploymentController extends InformerController {
                 .withNewMetadata()
                 .withName(d.getMetadata().getName() + "-" + hash)
                 .withNamespace(d.getMetadata().getNamespace())
-                .withOwnerReferences(ownerRef(d))
+                .withOwnerReferences(ControllerRefManager.controllerRef(d))
                 .withLabels(new LinkedHashMap<>(labels))
                 .endMetadata()
                 .withNewSpec()

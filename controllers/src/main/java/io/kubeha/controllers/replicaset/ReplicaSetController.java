@@ -1,9 +1,5 @@
 package io.kubeha.controllers.replicaset;
 
-import io.kubeha.controllers.OwnerRefs;
-
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -11,30 +7,27 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.kubeha.controllers.ControllerContext;
+import io.kubeha.controllers.ControllerRefManager;
 import io.kubeha.controllers.EventRecorder;
 import io.kubeha.controllers.Expectations;
 import io.kubeha.controllers.InformerController;
-import io.kubeha.controllers.LabelSelectors;
+import io.kubeha.controllers.OwnedPodEvents;
+import io.kubeha.controllers.OwnerLookup;
+import io.kubeha.controllers.PodControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 
 /** Keeps each ReplicaSet's pods at spec.replicas (see the package documentation). */
 public final class ReplicaSetController extends InformerController {
@@ -45,6 +38,7 @@ public final class ReplicaSetController extends InformerController {
 
     private final Expectations expectations;
     private final EventRecorder events;
+    private final PodControl podControl;
     private SharedIndexInformer<ReplicaSet> replicaSets;
     private SharedIndexInformer<Pod> pods;
 
@@ -56,6 +50,7 @@ public final class ReplicaSetController extends InformerController {
         super(ctx);
         this.expectations = expectations;
         this.events = new EventRecorder(ctx, "replicaset-controller");
+        this.podControl = new PodControl(ctx, expectations, events);
     }
 
     @Override
@@ -65,124 +60,20 @@ public final class ReplicaSetController extends InformerController {
 
     @Override
     protected void setUp() {
-        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(ReplicaSet rs) {
-                queue.add(key(rs));
-            }
-
-            @Override
-            public void onUpdate(ReplicaSet oldRs, ReplicaSet newRs) {
-                queue.add(key(newRs));
-            }
-
-            @Override
-            public void onDelete(ReplicaSet rs, boolean unknown) {
-                expectations.delete(key(rs));
-                queue.add(key(rs));
-            }
-        });
-        pods = inform(ctx.client().pods().inAnyNamespace(), new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Pod pod) {
-                podAdded(pod);
-            }
-
-            @Override
-            public void onUpdate(Pod oldPod, Pod newPod) {
-                podUpdated(oldPod, newPod);
-            }
-
-            @Override
-            public void onDelete(Pod pod, boolean unknown) {
-                podDeleted(pod);
-            }
-        });
+        replicaSets = inform(ctx.client().apps().replicaSets().inAnyNamespace(), handler(
+                rs -> queue.add(key(rs)),
+                (oldRs, newRs) -> queue.add(key(newRs)),
+                rs -> {
+                    expectations.delete(key(rs));
+                    queue.add(key(rs));
+                }));
+        OwnerLookup<ReplicaSet> owners = new OwnerLookup<>(replicaSets, ReplicaSet.class, rs -> rs.getSpec().getSelector());
+        OwnedPodEvents<ReplicaSet> podEvents = new OwnedPodEvents<>(queue, expectations, owners,
+                ReplicaSetController::minReadySeconds, PodRanking::isReady);
+        pods = inform(ctx.client().pods().inAnyNamespace(), handler(podEvents::added, podEvents::updated, podEvents::deleted));
     }
 
     // ---- event handlers: only bookkeeping of expectations and enqueueing keys ----
-
-    /** The ReplicaSet a controller reference points to, if it is in the cache with that uid. */
-    private ReplicaSet resolve(String namespace, OwnerReference ref) {
-        if (ref == null || !"ReplicaSet".equals(ref.getKind())) {
-            return null;
-        }
-        ReplicaSet rs = replicaSets.getStore().getByKey(namespace + "/" + ref.getName());
-        return rs != null && Objects.equals(rs.getMetadata().getUid(), ref.getUid()) ? rs : null;
-    }
-
-    private List<ReplicaSet> matchingReplicaSets(Pod pod) {
-        List<ReplicaSet> out = new ArrayList<>();
-        for (ReplicaSet rs : replicaSets.getIndexer().byIndex(Cache.NAMESPACE_INDEX, pod.getMetadata().getNamespace())) {
-            if (LabelSelectors.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels())) {
-                out.add(rs);
-            }
-        }
-        return out;
-    }
-
-    private void podAdded(Pod pod) {
-        if (pod.getMetadata().getDeletionTimestamp() != null) {
-            // seen for the first time already being deleted: count it as deleted so expectations are met
-            podDeleted(pod);
-            return;
-        }
-        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
-        if (rs != null) {
-            expectations.creationObserved(key(rs));
-            queue.add(key(rs));
-            return;
-        }
-        if (OwnerRefs.controllerOf(pod) == null) {
-            matchingReplicaSets(pod).forEach(r -> queue.add(key(r)));
-        }
-    }
-
-    private void podUpdated(Pod oldPod, Pod newPod) {
-        if (Objects.equals(oldPod.getMetadata().getResourceVersion(), newPod.getMetadata().getResourceVersion())) {
-            return;
-        }
-        boolean labelsChanged = !Objects.equals(oldPod.getMetadata().getLabels(), newPod.getMetadata().getLabels());
-        if (newPod.getMetadata().getDeletionTimestamp() != null) {
-            podDeleted(newPod);
-            if (labelsChanged) {
-                podDeleted(oldPod);
-            }
-            return;
-        }
-        OwnerReference oldRef = OwnerRefs.controllerOf(oldPod), newRef = OwnerRefs.controllerOf(newPod);
-        boolean refChanged = !Objects.equals(oldRef, newRef);
-        if (refChanged && oldRef != null) {
-            ReplicaSet old = resolve(oldPod.getMetadata().getNamespace(), oldRef);
-            if (old != null) {
-                queue.add(key(old));
-            }
-        }
-        if (newRef != null) {
-            ReplicaSet rs = resolve(newPod.getMetadata().getNamespace(), newRef);
-            if (rs != null) {
-                queue.add(key(rs));
-                int minReady = minReadySeconds(rs);
-                if (minReady > 0 && !PodRanking.isReady(oldPod) && PodRanking.isReady(newPod)) {
-                    // becomes available later: look again then
-                    queue.addAfter(key(rs), Duration.ofSeconds(minReady).plusSeconds(1));
-                }
-            }
-            return;
-        }
-        if (labelsChanged || refChanged) {
-            matchingReplicaSets(newPod).forEach(r -> queue.add(key(r)));
-        }
-    }
-
-    private void podDeleted(Pod pod) {
-        ReplicaSet rs = resolve(pod.getMetadata().getNamespace(), OwnerRefs.controllerOf(pod));
-        if (rs == null) {
-            return;
-        }
-        expectations.deletionObserved(key(rs), key(pod));
-        queue.add(key(rs));
-    }
 
     private static int minReadySeconds(ReplicaSet rs) {
         Integer m = rs.getSpec().getMinReadySeconds();
@@ -231,93 +122,9 @@ public final class ReplicaSetController extends InformerController {
         return null;
     }
 
-    /**
-     * Kube's ControllerRefManager.ClaimPods: keeps owned pods that still match, adopts matching orphans (after
-     * checking with a live read that the ReplicaSet is not being deleted), releases owned pods that no longer match.
-     */
+    /** The ReplicaSet's pods after adopting matching orphans and releasing owned pods that stopped matching. */
     private List<Pod> claim(ReplicaSet rs, List<Pod> candidates) {
-        String uid = rs.getMetadata().getUid();
-        List<Pod> owned = new ArrayList<>();
-        Boolean canAdopt = null;
-        for (Pod pod : candidates) {
-            OwnerReference ref = OwnerRefs.controllerOf(pod);
-            boolean matches = LabelSelectors.matches(rs.getSpec().getSelector(), pod.getMetadata().getLabels());
-            if (ref != null) {
-                if (!Objects.equals(ref.getUid(), uid)) {
-                    continue;
-                }
-                if (matches) {
-                    owned.add(pod);
-                } else if (rs.getMetadata().getDeletionTimestamp() == null) {
-                    release(rs, pod);
-                }
-                continue;
-            }
-            if (!matches || rs.getMetadata().getDeletionTimestamp() != null || pod.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt == null) {
-                canAdopt = canAdopt(rs);
-            }
-            if (canAdopt && adopt(rs, pod)) {
-                owned.add(pod);
-            }
-        }
-        return owned;
-    }
-
-    private boolean canAdopt(ReplicaSet rs) {
-        ReplicaSet fresh = ctx.client().apps().replicaSets().inNamespace(rs.getMetadata().getNamespace())
-                .withName(rs.getMetadata().getName()).get();
-        return fresh != null && Objects.equals(fresh.getMetadata().getUid(), rs.getMetadata().getUid())
-                && fresh.getMetadata().getDeletionTimestamp() == null;
-    }
-
-    static OwnerReference ownerRef(ReplicaSet rs) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion("apps/v1").withKind("ReplicaSet")
-                .withName(rs.getMetadata().getName()).withUid(rs.getMetadata().getUid())
-                .withController(true).withBlockOwnerDeletion(true)
-                .build();
-    }
-
-    private boolean adopt(ReplicaSet rs, Pod pod) {
-        ctx.checkActing();
-        String refJson = ctx.client().getKubernetesSerialization().asJson(ownerRef(rs));
-        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
-        String add = refs == null || refs.isEmpty()
-                ? "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + refJson + "]}"
-                : "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + refJson + "}";
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + pod.getMetadata().getUid() + "\"}," + add + "]";
-        try {
-            ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.JSON), patch);
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    private void release(ReplicaSet rs, Pod pod) {
-        ctx.checkActing();
-        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
-        int i = 0;
-        while (i < refs.size() && !Objects.equals(refs.get(i).getUid(), rs.getMetadata().getUid())) {
-            i++;
-        }
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/ownerReferences/" + i + "/uid\",\"value\":\"" + rs.getMetadata().getUid()
-                + "\"},{\"op\":\"remove\",\"path\":\"/metadata/ownerReferences/" + i + "\"}]";
-        try {
-            ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.JSON), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 422) {
-                throw e;
-            }
-        }
+        return new ControllerRefManager<>(ctx, rs, rs.getSpec().getSelector(), Pod.class).claim(candidates);
     }
 
     private void manage(ReplicaSet rs, String key, List<Pod> owned) throws Exception {
@@ -350,7 +157,7 @@ public final class ReplicaSetController extends InformerController {
                 .withLabels(new HashMap<>(labels))
                 .withAnnotations(new HashMap<>(annotations))
                 .withFinalizers(template.getMetadata() == null ? null : template.getMetadata().getFinalizers())
-                .withOwnerReferences(ownerRef(rs))
+                .withOwnerReferences(ControllerRefManager.controllerRef(rs))
                 .endMetadata()
                 .withSpec(template.getSpec())
                 .build();
@@ -358,70 +165,17 @@ public final class ReplicaSetController extends InformerController {
 
     /** Slow start, as kube: batches of 1, 2, 4, ...; the first failing batch stops the rest (not expected any more). */
     private void createPods(ReplicaSet rs, String key, int count) throws Exception {
-        int remaining = count;
-        int batch = 1;
-        while (remaining > 0) {
-            int size = Math.min(batch, remaining);
-            if (!ctx.isActing()) {
-                for (int i = 0; i < remaining; i++) {
-                    expectations.creationObserved(key);
-                }
-                throw new ControllerContext.NotLeaderException();
-            }
-            ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
-            CountDownLatch done = new CountDownLatch(size);
-            for (int i = 0; i < size; i++) {
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        ctx.checkActing();
-                        Pod created = ctx.client().pods().inNamespace(rs.getMetadata().getNamespace()).resource(newPod(rs)).create();
-                        events.normal(rs, "SuccessfulCreate", "Created pod: " + created.getMetadata().getName());
-                    } catch (Exception e) {
-                        // never to be observed: do not wait for it
-                        expectations.creationObserved(key);
-                        errors.add(e);
-                    } finally {
-                        done.countDown();
-                    }
-                });
-            }
-            done.await();
-            remaining -= size;
-            if (!errors.isEmpty()) {
-                for (int i = 0; i < remaining; i++) {
-                    expectations.creationObserved(key);
-                }
-                Exception first = errors.peek();
-                events.warning(rs, "FailedCreate", "Error creating: " + first.getMessage());
-                throw first;
-            }
-            batch = size * 2;
+        Exception error = podControl.createPods(rs, key, count, i -> newPod(rs));
+        if (error != null) {
+            throw error;
         }
     }
 
     private void deletePods(ReplicaSet rs, String key, List<Pod> victims) throws Exception {
-        ConcurrentLinkedQueue<Exception> errors = new ConcurrentLinkedQueue<>();
-        CountDownLatch done = new CountDownLatch(victims.size());
-        for (Pod pod : victims) {
-            Thread.ofVirtual().start(() -> {
-                try {
-                    ctx.checkActing();
-                    ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-                    events.normal(rs, "SuccessfulDelete", "Deleted pod: " + pod.getMetadata().getName());
-                } catch (Exception e) {
-                    expectations.deletionObserved(key, key(pod));
-                    if (!(e instanceof KubernetesClientException k && k.getCode() == 404)) {
-                        errors.add(e);
-                    }
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
-        done.await();
+        List<Exception> errors = podControl.deletePods(rs, key, victims);
         if (!errors.isEmpty()) {
-            events.warning(rs, "FailedDelete", "Error deleting: " + errors.peek().getMessage());
-            throw errors.peek();
+            events.warning(rs, "FailedDelete", "Error deleting: " + errors.getFirst().getMessage());
+            throw errors.getFirst();
         }
     }
 
