@@ -133,7 +133,11 @@ public final class ControllerRefManager<T extends HasMetadata> {
         return ctx.client().resources(ownedKind).inNamespace(o.getMetadata().getNamespace()).withName(o.getMetadata().getName());
     }
 
-    /** Appends the controller reference, on the condition that the object is still the one seen (its uid). */
+    /**
+     * Appends the controller reference, on the condition that the object is still the one seen: its uid, and its
+     * resourceVersion, so that a reference another writer added meanwhile is neither overwritten (an empty list is
+     * replaced whole) nor joined by a second controller; such a race fails the patch and the next sync sees it.
+     */
     private T adopt(T o) {
         ctx.checkActing();
         String refJson = ctx.client().getKubernetesSerialization().asJson(controllerRef(owner));
@@ -141,7 +145,10 @@ public final class ControllerRefManager<T extends HasMetadata> {
         String add = refs == null || refs.isEmpty()
                 ? "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + refJson + "]}"
                 : "{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + refJson + "}";
-        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + o.getMetadata().getUid() + "\"}," + add + "]";
+        String patch = "[{\"op\":\"test\",\"path\":\"/metadata/uid\",\"value\":\"" + o.getMetadata().getUid() + "\"},"
+                + (o.getMetadata().getResourceVersion() == null ? ""
+                : "{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\"" + o.getMetadata().getResourceVersion() + "\"},")
+                + add + "]";
         try {
             return target(o).patch(PatchContext.of(PatchType.JSON), patch);
         } catch (KubernetesClientException e) {

@@ -116,6 +116,24 @@ class ControllerRefManagerTest {
     }
 
     @Test
+    void anAdoptionFromAStaleCopyNeverOverwritesAnOwnerAddedMeanwhile() {
+        ReplicaSet rs = replicaSet("web");
+        pod("contested", Map.of("app", "web"));
+        List<Pod> stale = client.pods().inNamespace(ns).list().getItems(); // the cache: no owner yet
+        // meanwhile another controller takes it
+        ReplicaSet other = replicaSet("other");
+        client.pods().inNamespace(ns).withName("contested").edit(p -> new PodBuilder(p).editMetadata()
+                .withOwnerReferences(ControllerRefManager.controllerRef(other)).endMetadata().build());
+
+        assertThatThrownBy(() -> new ControllerRefManager<>(ctx, rs, rs.getSpec().getSelector(), Pod.class).claim(stale))
+                .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class);
+        assertThat(live("contested").getMetadata().getOwnerReferences()).extracting(OwnerReference::getUid)
+                .containsExactly(other.getMetadata().getUid());
+        // the next sync, from a fresh read, leaves it to its controller
+        assertThat(claim(rs)).isEmpty();
+    }
+
+    @Test
     void releasesAnOwnedPodThatNoLongerMatches() {
         ReplicaSet rs = replicaSet("web");
         pod("relabelled", Map.of("app", "other"), ControllerRefManager.controllerRef(rs));
