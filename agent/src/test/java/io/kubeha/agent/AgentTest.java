@@ -248,6 +248,40 @@ class AgentTest {
     }
 
     @Test
+    void aLivenessKillUsesTheProbesOwnGracePeriod() {
+        // the container ignores SIGTERM and the pod gives it 10 minutes: only the probe's 1 s lets it be restarted
+        Pod p = pod("stubborn", "trap '' TERM; while true; do sleep 0.2; done", "Always");
+        p.getSpec().setTerminationGracePeriodSeconds(600L);
+        p.getSpec().getContainers().getFirst().setLivenessProbe(new io.fabric8.kubernetes.api.model.ProbeBuilder()
+                .withNewExec().withCommand("false").endExec().withPeriodSeconds(1).withFailureThreshold(1)
+                .withTerminationGracePeriodSeconds(1L).build());
+        client.pods().resource(p).create();
+        await().atMost(WAIT).until(() -> {
+            Pod now = get("stubborn");
+            return now.getStatus() != null && now.getStatus().getContainerStatuses() != null
+                    && main(now).getRestartCount() >= 1;
+        });
+        assertThat(main(get("stubborn")).getLastState().getTerminated().getExitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void aSecondDeletionWithAShorterGracePeriodCutsTheStopShort() {
+        Pod p = pod("slow", "trap '' TERM; while true; do sleep 0.2; done", "Always");
+        p.getSpec().setTerminationGracePeriodSeconds(600L);
+        client.pods().resource(p).create();
+        await().atMost(WAIT).until(() -> {
+            Pod now = get("slow");
+            return now.getStatus() != null && "Running".equals(now.getStatus().getPhase());
+        });
+        long pid = pid(main(get("slow")));
+        client.pods().inNamespace("default").withName("slow").delete(); // 600 s to go
+        await().atMost(WAIT).until(() -> get("slow").getMetadata().getDeletionTimestamp() != null);
+        client.pods().inNamespace("default").withName("slow").withGracePeriod(1).delete();
+        await().atMost(WAIT).until(() -> get("slow") == null);
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+    }
+
+    @Test
     void aFailingPostStartHookKillsTheContainerAndSaysWhy() {
         Pod p = pod("badhook", "exec sleep 600", "Always");
         p.getSpec().getContainers().getFirst().setLifecycle(new LifecycleBuilder()

@@ -92,8 +92,9 @@ final class PodWorker {
         boolean done;
         /** Taken back after an agent restart, its probes not yet started. */
         boolean adopted;
-        /** The run whose stop (its preStop hook first) is under way: stopped once only. */
+        /** The run whose stop (its preStop hook first) is under way, and by when it is to be killed at the latest. */
         RunningContainer stopping;
+        Instant stopBy;
         volatile boolean ready;
         volatile boolean started;
         final List<Prober> probers = new ArrayList<>();
@@ -585,9 +586,18 @@ final class PodWorker {
         ctx.events().pod(p, "Normal", "Killing", "Container " + c.getName() + " failed " + probe.toLowerCase()
                 + " probe, will be restarted");
         // stop first: closing the probers interrupts this very thread (a prober's), which would cut the signalling short
-        kill(p, rec, grace(p));
+        kill(p, rec, probeGrace(p, probe.equals("Startup") ? c.getStartupProbe() : c.getLivenessProbe()));
         rec.ready = false;
         rec.closeProbers();
+    }
+
+    /**
+     * The grace period of a kill for a failed liveness or startup probe: the probe's own terminationGracePeriodSeconds
+     * when it has one (Kubernetes' probe-level grace period, GA in 1.27), else the pod's.
+     */
+    private static Duration probeGrace(Pod p, io.fabric8.kubernetes.api.model.Probe probe) {
+        Long s = probe == null ? null : probe.getTerminationGracePeriodSeconds();
+        return s == null ? grace(p) : Duration.ofSeconds(Math.max(0, s));
     }
 
     /** The minimum a container gets between SIGTERM and SIGKILL after its preStop hook, as the kubelet gives. */
@@ -600,8 +610,19 @@ final class PodWorker {
      */
     private void kill(Pod p, ContainerRecord rec, Duration grace) {
         RunningContainer run = rec.current;
-        if (run == null || run.exited().isPresent() || rec.stopping == run) return;
+        if (run == null || run.exited().isPresent()) return;
+        Instant by = Instant.now().plus(grace);
+        if (rec.stopping == run) {
+            // already stopping: a shorter grace period (a deletion with --grace-period, a forced one) cuts it short,
+            // as the kubelet's kill with a grace-period override does; a longer one changes nothing
+            if (by.isBefore(rec.stopBy)) {
+                rec.stopBy = by;
+                run.stop(grace);
+            }
+            return;
+        }
         rec.stopping = run;
+        rec.stopBy = by;
         Container c = spec(p, rec.name);
         LifecycleHandler preStop = c == null || c.getLifecycle() == null ? null : c.getLifecycle().getPreStop();
         if (preStop == null || grace.isZero() || ctx.runtime().name().equals("simulated")) {
@@ -708,6 +729,12 @@ final class PodWorker {
                 }
             }
             LOG.info("pod {}/{}: stopping (grace {}s)", ns(), name(), grace.toSeconds());
+        } else {
+            // a later deletion may have shortened the grace period (kubectl delete --grace-period=1, --force)
+            Duration grace = grace(p);
+            for (ContainerRecord rec : containers.values()) {
+                if (rec.current != null && rec.current.exited().isEmpty()) kill(p, rec, grace);
+            }
         }
         for (ContainerRecord rec : containers.values()) {
             if (rec.current != null && rec.current.exited().isEmpty()) return false; // wait for the exits
