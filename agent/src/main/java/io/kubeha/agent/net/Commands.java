@@ -97,14 +97,4 @@ final class Commands {
     private static String ip() {
         return Files.isExecutable(Path.of(IP)) ? IP : "ip";
     }
-
-    /** Whether this process runs as root (uid 0), which creating namespaces and links needs. */
-    static boolean isRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
-                    .findFirst().map(l -> l.split("\\s+")[2].equals("0")).orElse(false); // the effective uid
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

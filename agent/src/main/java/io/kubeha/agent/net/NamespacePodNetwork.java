@@ -1,8 +1,8 @@
 package io.kubeha.agent.net;
 
+import io.kubeha.agent.pod.PodIps;
+
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,15 +50,11 @@ final class NamespacePodNetwork implements PodNetwork {
 
     /** The node's side in the named namespace {@code hostNs} (null: this process's). Makes the bridge. */
     static NamespacePodNetwork create(String hostNs, String nodeName, String podCidr) throws IOException {
-        String[] parts = podCidr.split("/");
-        if (parts.length != 2 || !parts[1].matches("\\d{1,2}")) throw new IllegalArgumentException("pod CIDR " + podCidr + ": expected ADDRESS/BITS");
-        int bits = Integer.parseInt(parts[1]);
-        if (bits < 8 || bits > 30) throw new IllegalArgumentException("pod CIDR " + podCidr + ": prefix length must be 8..30");
-        int base = toInt(parts[0], podCidr) & (int) (0xffffffffL << (32 - bits));
-        if ((base >>> 24) == 127) {
+        PodIps.Cidr cidr = PodIps.Cidr.parse(podCidr);
+        if ((cidr.base() >>> 24) == 127) {
             throw new IllegalArgumentException("pod CIDR " + podCidr + " is a loopback range: with --netns give a routable one, e.g. 10.244.1.0/24");
         }
-        NamespacePodNetwork n = new NamespacePodNetwork(hostNs, "khb" + hash(nodeName, 4), toString(base + 1), bits);
+        NamespacePodNetwork n = new NamespacePodNetwork(hostNs, "khb" + hash(nodeName, 4), cidr.gateway(), cidr.bits());
         n.makeBridge();
         return n;
     }
@@ -163,21 +159,5 @@ final class NamespacePodNetwork implements PodNetwork {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e); // every JDK has SHA-256
         }
-    }
-
-    static int toInt(String ip, String context) {
-        if (!ip.matches("\\d{1,3}(\\.\\d{1,3}){3}")) throw new IllegalArgumentException(context + ": " + ip + " is not an IPv4 address");
-        try {
-            InetAddress a = InetAddress.getByName(ip);
-            if (!(a instanceof Inet4Address)) throw new IllegalArgumentException(context + ": IPv4 only");
-            byte[] b = a.getAddress();
-            return ((b[0] & 0xff) << 24) | ((b[1] & 0xff) << 16) | ((b[2] & 0xff) << 8) | (b[3] & 0xff);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException(context + ": " + ip + " is not an address");
-        }
-    }
-
-    static String toString(int v) {
-        return ((v >>> 24) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff) + "." + (v & 0xff);
     }
 }

@@ -64,7 +64,7 @@ public interface PodNetwork {
      */
     static List<String> missingForNamespaces() {
         List<String> missing = new java.util.ArrayList<>();
-        if (!Commands.isRoot()) missing.add("--netns needs root (it creates network namespaces, veth pairs and a bridge)");
+        if (!io.kubeha.agent.runtime.ProcessRuntime.isRoot()) missing.add("--netns needs root (it creates network namespaces, veth pairs and a bridge)");
         if (!java.nio.file.Files.isExecutable(Path.of(Commands.IP)) && !onPath("ip")) {
             missing.add("--netns needs the ip command (install iproute2: apt-get install -y iproute2)");
         }

@@ -119,6 +119,11 @@ public final class PodIps {
             return 1 << (32 - bits);
         }
 
+        /** The first host address: the node's gateway, as bridge CNI plugins keep it (never handed to a pod). */
+        public String gateway() {
+            return PodIps.toString(base + 1);
+        }
+
         /**
          * This range cut into {@code n} equal subnets (the next power of two), the first {@code n} of them, as the
          * node IPAM controller gives each node its own podCIDR from the cluster's.

@@ -52,10 +52,11 @@ public final class ProcessRuntime implements ContainerRuntime {
     private static final boolean CAN_MOUNT = new File(UNSHARE).canExecute() && isRoot();
     private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private static boolean isRoot() {
+    /** Whether this process runs as root (effective uid 0): mount namespaces, cgroups and network namespaces need it. */
+    public static boolean isRoot() {
         try {
             return "0".equals(Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
-                    .findFirst().map(l -> l.split("\\s+")[1]).orElse(""));
+                    .findFirst().map(l -> l.split("\\s+")[2]).orElse(""));
         } catch (IOException e) {
             return false;
         }

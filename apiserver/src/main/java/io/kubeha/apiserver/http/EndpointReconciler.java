@@ -259,9 +259,12 @@ final class EndpointReconciler {
         });
     }
 
+    /** A Kubernetes MicroTime, as a Lease's renewTime is written. */
+    private static final DateTimeFormatter MICRO_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX")
+            .withZone(java.time.ZoneOffset.UTC);
+
     private static String micro(Instant i) {
-        return DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX").withZone(java.time.ZoneOffset.UTC)
-                .format(i.truncatedTo(ChronoUnit.MICROS));
+        return MICRO_TIME.format(i.truncatedTo(ChronoUnit.MICROS));
     }
 
     @Override
