@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * [acquireTime, lastRenewTime + renewDeadline]. Two holders never acted together when each new holder's
  * acquireTime is no earlier than the previous holder's lastRenewTime + renewDeadline. (The stricter-looking
  * "acquireTime >= lastRenewTime + leaseDuration" does not hold: the candidate decides by its clock after the read,
- * but the acquireTime it writes is from before the read.)
+ * but the acquireTime it writes is from before the read.) The rule is a sufficient condition, with a margin:
+ * it holds as long as a candidate's read of the lease takes less than leaseDuration - renewDeadline.
  */
 final class LeaseHistory {
     /** One holder's tenure as seen in the Lease: when it acquired and the last renewTime it wrote. */
