@@ -73,6 +73,28 @@ class AgentTest {
             agent.close();
         }
         api.close();
+        killLeftovers(dir);
+    }
+
+    /**
+     * A safety net, so that no container outlives the test even when the agent lost track of one (seen rarely
+     * with containers that ignore SIGTERM and are restarted by liveness kills; under investigation): whatever
+     * still runs in a folder of the test's is killed, and said.
+     */
+    static void killLeftovers(Path dir) {
+        String root = dir.toAbsolutePath().toString();
+        ProcessHandle.allProcesses().forEach(h -> {
+            try {
+                String cwd = Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "cwd")).toString();
+                if (cwd.startsWith(root + "/")) {
+                    System.err.println("AgentTest: killing a container process left running: " + h.pid() + " in " + cwd);
+                    h.descendants().forEach(ProcessHandle::destroyForcibly);
+                    h.destroyForcibly();
+                }
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                // gone, or not ours to read
+            }
+        });
     }
 
     private static Pod pod(String name, String script, String restartPolicy) {
