@@ -1,6 +1,5 @@
 package io.kubeha.apiserver;
 
-import com.sun.net.httpserver.HttpServer;
 import io.kubeha.apiserver.alloc.ServiceAllocator;
 import io.kubeha.apiserver.http.Handlers;
 import io.kubeha.apiserver.registry.Resources;
@@ -23,7 +22,12 @@ import java.util.concurrent.Executors;
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
 
-    private final HttpServer http;
+    /** Watches and followed logs may be quiet for long: a bookmark every 15 s keeps watches busy, a log may not be. */
+    private static final long IDLE_TIMEOUT_MS = java.util.concurrent.TimeUnit.HOURS.toMillis(1);
+
+    private final org.eclipse.jetty.server.Server http;
+    private final org.eclipse.jetty.server.ServerConnector connector;
+    private final boolean secure;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<WatchCache> caches;
     private final Handlers handlers;
@@ -36,21 +40,120 @@ public final class ApiServer implements AutoCloseable {
 
     public ApiServer(Store store, ApiServerConfig config) throws IOException {
         Resources resources = Resources.builtIn();
-        this.http = HttpServer.create(config.bind(), 1024);
-        String address = http.getAddress().getHostString() + ":" + http.getAddress().getPort();
+        org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool();
+        pool.setName("apiserver");
+        // selectors stay on platform threads; each request's handler runs on a virtual thread and blocks at will
+        pool.setVirtualThreadsExecutor(executor);
+        this.http = new org.eclipse.jetty.server.Server(pool);
+        this.secure = config.tls() != null;
+        this.connector = connector(http, config.tls());
+        connector.setHost(config.bind().getAddress().getHostAddress());
+        connector.setPort(config.bind().getPort());
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        connector.setAcceptQueueSize(1024);
+        connector.setReuseAddress(true);
+        http.addConnector(connector);
+        try {
+            connector.open(); // bind now: a port in use fails here, and port 0 learns its number
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + config.bind().getAddress().getHostAddress() + ":" + config.bind().getPort()
+                    + ": " + e.getMessage(), e);
+        }
+        InetSocketAddress bound = address();
+        String address = bound.getHostString() + ":" + bound.getPort();
         this.handlers = new Handlers(resources, store, config.clock(), ServiceAllocator.create(store, config.allocator(), config.clock()),
-                new InetSocketAddress(config.advertised(http.getAddress().getAddress()), http.getAddress().getPort()),
+                new InetSocketAddress(config.advertised(bound.getAddress()), bound.getPort()),
                 config.defaultNotReadyTolerationSeconds(), config.defaultUnreachableTolerationSeconds());
         this.caches = handlers.caches();
-        http.setExecutor(executor);
-        http.createContext("/", handlers.router(resources, store, address));
+        io.kubeha.apiserver.http.ApiRouter router = handlers.router(resources, store, address);
+        http.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) {
+                try {
+                    router.handle(request, response);
+                    callback.succeeded();
+                } catch (Throwable t) {
+                    callback.failed(t);
+                }
+                return true;
+            }
+        });
+        http.setStopTimeout(0);
+    }
+
+    /**
+     * HTTPS with HTTP/2 chosen by ALPN (kubectl and client-go ask for h2) and HTTP/1.1 beside it; clients are asked
+     * for a certificate but may come without (tokens, anonymous). Without TLS material: plain HTTP/1.1.
+     */
+    private static org.eclipse.jetty.server.ServerConnector connector(org.eclipse.jetty.server.Server server, ServingTls tls) {
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(true);
+        http.setRequestHeaderSize(64 * 1024);
+        http.setOutputBufferSize(32 * 1024);
+        if (tls == null) {
+            return new org.eclipse.jetty.server.ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
+        }
+        org.eclipse.jetty.server.SecureRequestCustomizer customizer = new org.eclipse.jetty.server.SecureRequestCustomizer();
+        // clients reach the server by IP (127.0.0.1, the VIP) with no SNI: the certificate's SANs are their check
+        customizer.setSniHostCheck(false);
+        customizer.setSniRequired(false);
+        http.addCustomizer(customizer);
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+        ssl.setKeyStore(tls.keyStore());
+        ssl.setKeyStorePassword(new String(tls.password()));
+        ssl.setKeyManagerPassword(new String(tls.password()));
+        ssl.setTrustStore(trustStore(tls.clientCas()));
+        ssl.setWantClientAuth(true);
+        ssl.setNeedClientAuth(false);
+        ssl.setSniRequired(false);
+        ssl.setEndpointIdentificationAlgorithm(null);
+        ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+        org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory h2 = new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(http);
+        // many watches share one connection (client-go multiplexes them): kube-apiserver allows 250 streams per connection
+        h2.setMaxConcurrentStreams(1000);
+        h2.setStreamIdleTimeout(IDLE_TIMEOUT_MS);
+        org.eclipse.jetty.server.HttpConnectionFactory h1 = new org.eclipse.jetty.server.HttpConnectionFactory(http);
+        org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn = new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory();
+        alpn.setDefaultProtocol(h1.getProtocol());
+        org.eclipse.jetty.server.SslConnectionFactory tlsFactory = new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol());
+        return new org.eclipse.jetty.server.ServerConnector(server, tlsFactory, alpn, h2, h1);
+    }
+
+    private static java.security.KeyStore trustStore(java.util.List<java.security.cert.X509Certificate> cas) {
+        try {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            int i = 0;
+            for (var ca : cas) ks.setCertificateEntry("ca-" + i++, ca);
+            return ks;
+        } catch (java.security.GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build the client CA trust store: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether this server serves HTTPS. */
+    public boolean secure() {
+        return secure;
+    }
+
+    /** https://HOST:PORT (or http:// without TLS) */
+    public String url() {
+        InetSocketAddress a = address();
+        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getHostString();
+        return (secure ? "https://" : "http://") + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** Starts the watch caches, creates the namespaces every cluster has, and starts serving. */
     public ApiServer start() {
         caches.forEach(WatchCache::start);
         handlers.bootstrap();
-        http.start();
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the API server's HTTP server did not start: " + e.getMessage(), e);
+        }
         long every = Handlers.endpointInterval().toMillis();
         timers.scheduleWithFixedDelay(() -> {
             try {
@@ -65,7 +168,12 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return http.getAddress();
+        return new InetSocketAddress(config().getAddress(), connector.getLocalPort());
+    }
+
+    private InetSocketAddress config() {
+        String host = connector.getHost();
+        return new InetSocketAddress(host == null ? "0.0.0.0" : host, 0);
     }
 
     @Override
@@ -82,7 +190,11 @@ public final class ApiServer implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("removing this server from the kubernetes Service's endpoints failed (its lease runs out instead): {}", e.toString());
         }
-        http.stop(0);
+        try {
+            http.stop();
+        } catch (Exception e) {
+            log.warn("stopping the HTTP server: {}", e.toString());
+        }
         caches.forEach(WatchCache::close);
         executor.shutdownNow();
     }

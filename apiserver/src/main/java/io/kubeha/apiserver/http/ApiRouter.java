@@ -1,7 +1,5 @@
 package io.kubeha.apiserver.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.kubeha.apiserver.api.ApiException;
 import io.kubeha.apiserver.api.Json;
 import io.kubeha.apiserver.registry.ResourceType;
@@ -30,7 +28,7 @@ import java.util.Map;
  * ({@code /api/v1/...}, {@code /apis/GROUP/VERSION/...}). Every failure leaves as a Status; nothing else
  * (no stack trace, no 500 for a client's mistake) reaches the client.
  */
-public final class ApiRouter implements HttpHandler {
+public final class ApiRouter {
     private static final Logger log = LoggerFactory.getLogger(ApiRouter.class);
 
     private final Resources resources;
@@ -56,20 +54,26 @@ public final class ApiRouter implements HttpHandler {
         this.clock = clock;
     }
 
-    @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        Request req = new Request(exchange);
+    /** Serves one request on the calling (virtual) thread; whatever fails leaves as a Status. */
+    public void handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response) {
+        Request req = new Request(request, response);
         long start = System.nanoTime();
         try {
-            route(req);
-        } catch (ApiException e) {
-            Response.error(req, e);
-        } catch (RuntimeException e) {
-            log.error("{} {} failed", req.method(), req.path(), e);
-            Response.error(req, ApiException.internal(e.toString()));
+            try {
+                route(req);
+            } catch (ApiException e) {
+                if (req.committed()) throw e;
+                Response.error(req, e);
+            } catch (RuntimeException e) {
+                if (req.committed()) throw e;
+                log.error("{} {} failed", req.method(), req.path(), e);
+                Response.error(req, ApiException.internal(e.toString()));
+            }
+        } catch (IOException | RuntimeException e) {
+            // the answer had started (a watch, a log) or the client went away: nothing more can be said to it
+            log.debug("{} {} ended: {}", req.method(), req.path(), e.toString());
         } finally {
-            exchange.close();
-            metrics.record(req.verb(), req.resource(), exchange.getResponseCode(), System.nanoTime() - start);
+            metrics.record(req.verb(), req.resource(), req.code(), System.nanoTime() - start);
         }
     }
 
@@ -77,13 +81,13 @@ public final class ApiRouter implements HttpHandler {
         String path = req.path();
         switch (path) {
             case "/healthz", "/livez" -> {
-                Response.text(req.exchange(), 200, "ok");
+                Response.text(req, 200, "ok");
                 return;
             }
             case "/readyz" -> {
                 Health h = store.health();
-                if (h.healthy()) Response.text(req.exchange(), 200, "ok");
-                else Response.text(req.exchange(), 500, "[-]etcd failed: " + h.detail() + "\nreadyz check failed\n");
+                if (h.healthy()) Response.text(req, 200, "ok");
+                else Response.text(req, 500, "[-]etcd failed: " + h.detail() + "\nreadyz check failed\n");
                 return;
             }
             case "/version" -> {
@@ -101,20 +105,20 @@ public final class ApiRouter implements HttpHandler {
                 return;
             }
             case "/metrics" -> {
-                Response.send(req.exchange(), 200, "text/plain; version=0.0.4; charset=utf-8",
+                Response.send(req, 200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 return;
             }
             case "/openapi/v2" -> {
                 if (OpenApi.acceptsV2Protobuf(req.header("Accept"))) {
-                    Response.send(req.exchange(), 200, OpenApi.V2_PROTOBUF_TYPE, openApi.v2Protobuf());
+                    Response.send(req, 200, OpenApi.V2_PROTOBUF_TYPE, openApi.v2Protobuf());
                 } else {
-                    Response.send(req.exchange(), 200, OpenApi.JSON_TYPE, openApi.v2());
+                    Response.send(req, 200, OpenApi.JSON_TYPE, openApi.v2());
                 }
                 return;
             }
             case "/openapi/v3", "/openapi/v3/" -> {
-                Response.send(req.exchange(), 200, OpenApi.JSON_TYPE, openApi.v3Discovery());
+                Response.send(req, 200, OpenApi.JSON_TYPE, openApi.v3Discovery());
                 return;
             }
             case "/api", "/api/" -> {
@@ -129,8 +133,8 @@ public final class ApiRouter implements HttpHandler {
         }
         if (path.startsWith("/openapi/v3/")) {
             byte[] doc = openApi.v3(path.substring("/openapi/v3/".length())).orElseThrow(ApiRouter::notFound);
-            req.exchange().getResponseHeaders().set("Etag", "\"" + openApi.v3Hash(path.substring("/openapi/v3/".length())).orElse("") + "\"");
-            Response.send(req.exchange(), 200, OpenApi.JSON_TYPE, doc);
+            req.setHeader("Etag", "\"" + openApi.v3Hash(path.substring("/openapi/v3/".length())).orElse("") + "\"");
+            Response.send(req, 200, OpenApi.JSON_TYPE, doc);
             return;
         }
         List<String> parts = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();

@@ -1,31 +1,45 @@
 package io.kubeha.apiserver.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.kubeha.apiserver.api.ApiException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** An HTTP request as the API handlers see it: method, path segments, query, headers and a bounded body. */
+/**
+ * An HTTP exchange as the API handlers see it: method, path segments, query, headers and a bounded body, and the
+ * answer's status, headers and body. It wraps one Jetty request and response; the handlers run on a virtual thread
+ * each and block as they please.
+ */
 public final class Request {
     /** kube-apiserver refuses request bodies over 3 MiB. */
     public static final int MAX_BODY = 3 * 1024 * 1024;
 
-    private final HttpExchange exchange;
+    private final org.eclipse.jetty.server.Request request;
+    private final org.eclipse.jetty.server.Response response;
     private final String path;
     private final Map<String, String> query;
     private byte[] body;
     private String verb;
     private String resource = "";
+    private int code;
+    private OutputStream out;
 
-    Request(HttpExchange exchange) {
-        this.exchange = exchange;
-        this.path = exchange.getRequestURI().getRawPath();
-        this.query = parseQuery(exchange.getRequestURI().getRawQuery());
+    Request(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response) {
+        this.request = request;
+        this.response = response;
+        this.path = request.getHttpURI().getPath();
+        this.query = parseQuery(request.getHttpURI().getQuery());
     }
 
     static Map<String, String> parseQuery(String raw) {
@@ -56,9 +70,10 @@ public final class Request {
     }
 
     public String method() {
-        return exchange.getRequestMethod();
+        return request.getMethod();
     }
 
+    /** The path as sent (percent-encoded). */
     public String path() {
         return path;
     }
@@ -83,7 +98,21 @@ public final class Request {
     }
 
     public String header(String name) {
-        return exchange.getRequestHeaders().getFirst(name);
+        return request.getHeaders().get(name);
+    }
+
+    /** Every value of a header, in order (Impersonate-Group may come several times). */
+    public List<String> headers(String name) {
+        return request.getHeaders().getValuesList(name);
+    }
+
+    /** Every header whose name starts with {@code prefix} (case-insensitive), as name and value. */
+    public List<Map.Entry<String, String>> headersStartingWith(String prefix) {
+        List<Map.Entry<String, String>> found = new java.util.ArrayList<>();
+        for (HttpField f : request.getHeaders()) {
+            if (f.getName().regionMatches(true, 0, prefix, 0, prefix.length())) found.add(Map.entry(f.getName(), f.getValue()));
+        }
+        return found;
     }
 
     public String contentType() {
@@ -96,7 +125,7 @@ public final class Request {
     /** The body, read once, at most {@link #MAX_BODY} bytes (413 beyond). */
     public byte[] body() {
         if (body != null) return body;
-        try (InputStream in = exchange.getRequestBody()) {
+        try (InputStream in = Content.Source.asInputStream(request)) {
             byte[] b = in.readNBytes(MAX_BODY + 1);
             if (b.length > MAX_BODY) {
                 throw ApiException.tooLarge("Request entity too large: limit is " + MAX_BODY);
@@ -110,14 +139,62 @@ public final class Request {
 
     /** Adds a warning kubectl shows to the user ({@code Warning: 299 - "..."}, as kube-apiserver sends them). */
     public void warn(String message) {
-        exchange.getResponseHeaders().add("Warning", "299 - \"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+        response.getHeaders().add("Warning", "299 - \"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
     }
 
     public String remoteAddress() {
-        return exchange.getRemoteAddress().getAddress().getHostAddress();
+        return org.eclipse.jetty.server.Request.getRemoteAddr(request);
     }
 
-    HttpExchange exchange() {
-        return exchange;
+    /** The certificates the client presented in its TLS handshake (verified against the cluster CA), or none. */
+    public X509Certificate[] peerCertificates() {
+        Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+        if (data instanceof EndPoint.SslSessionData ssl && ssl.peerCertificates() != null) return ssl.peerCertificates();
+        return new X509Certificate[0];
+    }
+
+    public boolean secure() {
+        return request.isSecure();
+    }
+
+    // ------------------------------------------------------------------ the answer
+
+    public void setHeader(String name, String value) {
+        response.getHeaders().put(name, value);
+    }
+
+    /** Whether the status and headers have gone out (an error can then no longer be sent as a Status). */
+    boolean committed() {
+        return response.isCommitted();
+    }
+
+    /** The status sent, for metrics and the audit log (0 until one is). */
+    int code() {
+        return code;
+    }
+
+    /** Sends a whole answer. */
+    public void send(int status, String type, byte[] bytes) throws IOException {
+        this.code = status;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, private");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        try (OutputStream o = Content.Sink.asOutputStream(response)) {
+            if (bytes.length > 0) o.write(bytes);
+        }
+    }
+
+    /**
+     * Starts a streamed answer (a watch, a followed log): the status and headers go out at the first flush, the body
+     * in chunks (HTTP/1.1) or DATA frames (HTTP/2) as it is written; the caller closes the stream to end it.
+     */
+    public OutputStream stream(int status, String type) {
+        this.code = status;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, private");
+        out = Content.Sink.asOutputStream(response);
+        return out;
     }
 }

@@ -290,7 +290,7 @@ final class ResourceHandler {
             // does) must get a complete, non-upgrade answer at once, or its handshake waits on the stream. A plain
             // 200 is what a server without websockets answers; fabric8 then falls back to an HTTP watch at once
             // (a 503 would do too, but it first retries 5xx answers with back-off, for some 20 seconds).
-            Response.send(req.exchange(), 200, "text/plain; charset=utf-8",
+            Response.send(req, 200, "text/plain; charset=utf-8",
                     "watch over websocket is not served here; watch with a plain HTTP GET\n".getBytes(StandardCharsets.UTF_8));
             return;
         }
@@ -307,14 +307,9 @@ final class ResourceHandler {
                     "sendInitialEvents", "sendInitialEvents is forbidden for watch unless the resourceVersion is \"\" or \"0\"")));
         }
         WatchCache.Watcher w = cache.watch(from, namespace, filter);
-        var ex = req.exchange();
-        ex.getResponseHeaders().set("Content-Type", encoder.contentType());
-        ex.getResponseHeaders().set("Cache-Control", "no-cache, private");
-        ex.getResponseHeaders().set("Transfer-Encoding", "chunked");
-        ex.sendResponseHeaders(200, 0);
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean initialDone = !initialEvents || from != 0;
-        try (w; OutputStream out = ex.getResponseBody()) {
+        try (w; OutputStream out = req.stream(200, encoder.contentType())) {
             // send the headers now: a client waits for them to know its watch is established, and the first
             // event may be a long time coming
             out.flush();

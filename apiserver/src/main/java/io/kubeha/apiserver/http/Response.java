@@ -1,11 +1,9 @@
 package io.kubeha.apiserver.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.kubeha.apiserver.api.ApiException;
 import io.kubeha.apiserver.api.Json;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Writes API answers: objects as JSON or YAML (by the Accept header), errors as Status. */
@@ -20,9 +18,9 @@ public final class Response {
 
     public static void object(Request req, int code, Object body) throws IOException {
         if (wantsYaml(req)) {
-            send(req.exchange(), code, "application/yaml", Json.YAML.writeValueAsBytes(body));
+            req.send(code, "application/yaml", Json.YAML.writeValueAsBytes(body));
         } else {
-            send(req.exchange(), code, "application/json", Json.bytes(body));
+            req.send(code, "application/json", Json.bytes(body));
         }
     }
 
@@ -30,20 +28,11 @@ public final class Response {
         object(req, e.code(), e.status());
     }
 
-    public static void text(HttpExchange ex, int code, String body) throws IOException {
-        send(ex, code, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    public static void text(Request req, int code, String body) throws IOException {
+        req.send(code, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
     }
 
-    public static void send(HttpExchange ex, int code, String type, byte[] bytes) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.getResponseHeaders().set("Cache-Control", "no-cache, private");
-        ex.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
-        if (bytes.length > 0) {
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
-        } else {
-            ex.close();
-        }
+    public static void send(Request req, int code, String type, byte[] bytes) throws IOException {
+        req.send(code, type, bytes);
     }
 }

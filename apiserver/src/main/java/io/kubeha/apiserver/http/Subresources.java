@@ -134,9 +134,6 @@ final class Subresources {
                 throw upstream.statusCode() < 500 ? ApiException.badRequest(msg)
                         : new ApiException(502, "BadGateway", "the node agent of " + node + " answered " + upstream.statusCode() + ": " + msg, null);
             }
-            var ex = req.exchange();
-            ex.getResponseHeaders().set("Content-Type", "text/plain");
-            ex.sendResponseHeaders(200, 0);
             // a log that is not followed is a file being read: an agent that stops sending mid-way (it hangs, its
             // machine is cut off) must not hold this request for good, so the relay gives up after a quiet spell.
             // A followed log is quiet while the container says nothing: it ends when either side closes.
@@ -151,7 +148,7 @@ final class Subresources {
                     }
                 }
             }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
-            try (var out = ex.getResponseBody()) {
+            try (var out = req.stream(200, "text/plain")) {
                 byte[] buf = new byte[8192];
                 for (int n; (n = in.read(buf)) > 0; ) {
                     lastRead.set(System.nanoTime());
