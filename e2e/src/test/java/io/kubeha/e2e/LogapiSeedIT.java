@@ -67,6 +67,10 @@ class LogapiSeedIT {
             Map<String, Long> placement = placement(c);
             assertThat(placement.keySet()).containsExactlyInAnyOrder("node1", "node2");
 
+            // the service proxies learn the endpoints through EndpointSlices a moment after the pods are Ready
+            for (String node : List.of(NODE1, NODE2)) {
+                await().atMost(WAIT).ignoreExceptions().until(() -> Http.get(node, 31070, "/api/log/greeting").status() == 200);
+            }
             // each worker's NodePort answers, from several pods
             for (String node : List.of(NODE1, NODE2)) {
                 Set<String> hostnames = new HashSet<>();
