@@ -15,6 +15,10 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,6 +65,10 @@ public final class Resources {
                 EndpointSlice.class, Set.of(), ResourceType.ALL_VERBS));
         t.add(new ResourceType("events.k8s.io", "v1", "Event", "events", "event", true, List.of("ev"), NONE,
                 io.fabric8.kubernetes.api.model.events.v1.Event.class, Set.of(), ResourceType.ALL_VERBS));
+        t.add(rbac("Role", "roles", "role", true, Role.class));
+        t.add(rbac("ClusterRole", "clusterroles", "clusterrole", false, ClusterRole.class));
+        t.add(rbac("RoleBinding", "rolebindings", "rolebinding", true, RoleBinding.class));
+        t.add(rbac("ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", false, ClusterRoleBinding.class));
         return new Resources(t);
     }
 
@@ -75,6 +83,13 @@ public final class Resources {
                                      Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> model, Set<String> subresources) {
         return new ResourceType("apps", "v1", kind, resource, singular, true, shortNames, ALL, model, subresources,
                 ResourceType.ALL_VERBS);
+    }
+
+    /** rbac.authorization.k8s.io/v1: no short names, no categories, no subresources, as kube-apiserver serves them. */
+    private static ResourceType rbac(String kind, String resource, String singular, boolean namespaced,
+                                     Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> model) {
+        return new ResourceType("rbac.authorization.k8s.io", "v1", kind, resource, singular, namespaced, NONE, NONE, model,
+                Set.of(), ResourceType.ALL_VERBS);
     }
 
     public List<ResourceType> all() {

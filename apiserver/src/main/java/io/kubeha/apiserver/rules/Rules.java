@@ -38,7 +38,11 @@ public final class Rules {
             Map.entry(EndpointSlice.class, new EndpointSliceRules()),
             Map.entry(Event.class, new SimpleRules.EventRules()),
             Map.entry(Lease.class, new SimpleRules.LeaseRules()),
-            Map.entry(ControllerRevision.class, new SimpleRules.ControllerRevisionRules()));
+            Map.entry(ControllerRevision.class, new SimpleRules.ControllerRevisionRules()),
+            Map.entry(io.fabric8.kubernetes.api.model.rbac.Role.class, new RbacRules.RoleRules()),
+            Map.entry(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class, new RbacRules.ClusterRoleRules()),
+            Map.entry(io.fabric8.kubernetes.api.model.rbac.RoleBinding.class, new RbacRules.RoleBindingRules()),
+            Map.entry(io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class, new RbacRules.ClusterRoleBindingRules()));
 
     /**
      * The rules of {@code type}. A kind without rules of its own gets metadata checks only, namespaced when the

@@ -205,4 +205,26 @@ final class Descriptions {
     static final String PDB_MIN_AVAILABLE = "The minimum number of pods that must be available.";
     static final String PDB_MAX_UNAVAILABLE = "The maximum number of pods that may be unavailable.";
     static final String PDB_ALLOWED = "Calculated number of pods that may be disrupted at this time.";
+
+    // rbac.authorization.k8s.io (the v1beta1 SwaggerDoc kube's printers cite; the text is v1's)
+    static final String ROLE_BINDING_ROLE_REF = "RoleRef can reference a Role in the current namespace or a ClusterRole in "
+            + "the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.";
+    static final String CLUSTER_ROLE_BINDING_ROLE_REF = "RoleRef can only reference a ClusterRole in the global namespace. "
+            + "If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.";
+
+    // certificates.k8s.io/v1 CertificateSigningRequest
+    static final String CSR_SIGNER_NAME = "signerName indicates the requested signer, and is a qualified name.\n\n"
+            + "List/watch requests for CertificateSigningRequests can filter on this field using a \"spec.signerName=NAME\" "
+            + "fieldSelector.\n\nWell-known Kubernetes signers are:\n 1. \"kubernetes.io/kube-apiserver-client\": issues client "
+            + "certificates that can be used to authenticate to kube-apiserver.\n 2. \"kubernetes.io/kube-apiserver-client-kubelet\": "
+            + "issues client certificates that kubelets use to authenticate to kube-apiserver.\n 3. \"kubernetes.io/kubelet-serving\" "
+            + "issues serving certificates that kubelets use to serve TLS endpoints.\n\nCustom signerNames can also be specified.";
+    static final String CSR_REQUEST = "request contains an x509 certificate signing request encoded in a \"CERTIFICATE REQUEST\" "
+            + "PEM block. When serialized as JSON or YAML, the data is additionally base64-encoded.";
+    static final String CSR_EXPIRATION_SECONDS = "expirationSeconds is the requested duration of validity of the issued "
+            + "certificate. The certificate signer may issue a certificate with a different validity duration so a client must "
+            + "check the delta between the notBefore and and notAfter fields in the issued certificate to determine the actual "
+            + "duration.\n\nThe minimum valid value for expirationSeconds is 600, i.e. 10 minutes.";
+    static final String CSR_CONDITIONS = "conditions applied to the request. Known conditions are \"Approved\", \"Denied\", "
+            + "and \"Failed\".";
 }

@@ -25,7 +25,10 @@ final class Printers {
             Map.entry("daemonsets.apps", WorkloadPrinters.DAEMON_SETS),
             Map.entry("controllerrevisions.apps", WorkloadPrinters.CONTROLLER_REVISIONS),
             Map.entry("leases.coordination.k8s.io", SimplePrinters.LEASES),
-            Map.entry("poddisruptionbudgets.policy", SimplePrinters.POD_DISRUPTION_BUDGETS));
+            Map.entry("poddisruptionbudgets.policy", SimplePrinters.POD_DISRUPTION_BUDGETS),
+            Map.entry("rolebindings.rbac.authorization.k8s.io", AccessPrinters.ROLE_BINDINGS),
+            Map.entry("clusterrolebindings.rbac.authorization.k8s.io", AccessPrinters.CLUSTER_ROLE_BINDINGS),
+            Map.entry("certificatesigningrequests.certificates.k8s.io", AccessPrinters.CERTIFICATE_SIGNING_REQUESTS));
 
     /** The resource's printer, or the default (NAME, CREATED AT) that kube-apiserver uses for the rest. */
     static Printer forResource(String resource) {
