@@ -190,6 +190,12 @@ public final class ServiceAccountTokens {
     /**
      * Verifies a service-account token.
      *
+     * <p>What this cannot check, the caller must: that a legacy token's Secret still exists and names the service
+     * account's uid, and that a bound token's service account and bound object still exist with the uids in the
+     * claims (kube-apiserver's lookup).
+     *
+     * @param acceptedAudiences the API server's audiences; a bound token must name one of them (so an empty list
+     *     refuses every bound token)
      * @return empty when the string is not a JWT or not one of ours (another authenticator may take it), else the
      *     claims
      * @throws TokenException when it is ours but invalid: signature, times (bound tokens, 60 s leeway), audiences

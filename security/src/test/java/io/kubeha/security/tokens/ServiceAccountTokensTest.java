@@ -222,4 +222,24 @@ class ServiceAccountTokensTest {
         String jwt = foreign.issueBound("ns", "sa", "u", List.of("api"), Duration.ofMinutes(10), null);
         assertThat(tokens.verify(jwt, List.of("api"))).isEmpty();
     }
+
+    @Test
+    void hs256WithOurIssuerIsInvalidSignature() throws Exception {
+        // the alg-confusion attack: HMAC keyed with the (public) verify key
+        com.nimbusds.jwt.JWTClaimsSet claims = new com.nimbusds.jwt.JWTClaimsSet.Builder().issuer(ISSUER)
+                .subject("system:serviceaccount:ns:sa").audience("api")
+                .expirationTime(java.util.Date.from(T0.plusSeconds(600))).build();
+        com.nimbusds.jwt.SignedJWT jwt = new com.nimbusds.jwt.SignedJWT(
+                new com.nimbusds.jose.JWSHeader(com.nimbusds.jose.JWSAlgorithm.HS256), claims);
+        jwt.sign(new com.nimbusds.jose.crypto.MACSigner(key.getPublic().getEncoded()));
+        assertThatThrownBy(() -> tokens.verify(jwt.serialize(), List.of("api"))).hasMessage("invalid signature");
+    }
+
+    @Test
+    void noAcceptedAudienceRefusesBoundButNotLegacy() throws Exception {
+        String bound = tokens.issueBound("ns", "sa", "u", List.of("api"), Duration.ofMinutes(10), null);
+        assertThatThrownBy(() -> tokens.verify(bound, List.of()))
+                .hasMessage("token audiences [api] is invalid for the target audiences []");
+        assertThat(tokens.verify(tokens.issueLegacy("ns", "sa", "u", "s"), List.of())).isPresent();
+    }
 }
