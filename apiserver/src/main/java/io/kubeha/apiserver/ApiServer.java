@@ -28,6 +28,9 @@ public final class ApiServer implements AutoCloseable {
     private final org.eclipse.jetty.server.Server http;
     private final org.eclipse.jetty.server.ServerConnector connector;
     private final boolean secure;
+    /** The port bound at open (the connector forgets it once closed; callers ask after a stop too). */
+    private final int boundPort;
+    private final io.kubeha.security.tokens.ServiceAccountTokens serviceAccountTokens;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<WatchCache> caches;
     private final Handlers handlers;
@@ -45,8 +48,8 @@ public final class ApiServer implements AutoCloseable {
         // selectors stay on platform threads; each request's handler runs on a virtual thread and blocks at will
         pool.setVirtualThreadsExecutor(executor);
         this.http = new org.eclipse.jetty.server.Server(pool);
-        this.secure = config.tls() != null;
-        this.connector = connector(http, config.tls());
+        this.secure = config.security() != null;
+        this.connector = connector(http, secure ? config.security().tls() : null);
         connector.setHost(config.bind().getAddress().getHostAddress());
         connector.setPort(config.bind().getPort());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
@@ -59,13 +62,26 @@ public final class ApiServer implements AutoCloseable {
             throw new IOException("cannot listen on " + config.bind().getAddress().getHostAddress() + ":" + config.bind().getPort()
                     + ": " + e.getMessage(), e);
         }
+        this.boundPort = connector.getLocalPort();
         InetSocketAddress bound = address();
         String address = bound.getHostString() + ":" + bound.getPort();
         this.handlers = new Handlers(resources, store, config.clock(), ServiceAllocator.create(store, config.allocator(), config.clock()),
                 new InetSocketAddress(config.advertised(bound.getAddress()), bound.getPort()),
                 config.defaultNotReadyTolerationSeconds(), config.defaultUnreachableTolerationSeconds());
         this.caches = handlers.caches();
-        io.kubeha.apiserver.http.ApiRouter router = handlers.router(resources, store, address);
+        io.kubeha.apiserver.http.Gate gate = null;
+        if (secure) {
+            ApiSecurity s = config.security();
+            var lookup = handlers.lookup();
+            var tokens = new io.kubeha.security.tokens.ServiceAccountTokens(s.serviceAccountKeys(), s.extraVerifyKeys(), s.issuer(), config.clock());
+            this.serviceAccountTokens = tokens;
+            gate = handlers.gate(
+                    new io.kubeha.apiserver.auth.Authentication(tokens, s.audiences(), lookup, config.clock(), s.anonymousAuth()),
+                    new io.kubeha.apiserver.auth.Authorization(lookup), tokens);
+        } else {
+            this.serviceAccountTokens = null;
+        }
+        io.kubeha.apiserver.http.ApiRouter router = handlers.router(resources, store, address, gate);
         http.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
             @Override
             public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
@@ -168,7 +184,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return new InetSocketAddress(config().getAddress(), connector.getLocalPort());
+        return new InetSocketAddress(config().getAddress(), boundPort);
     }
 
     private InetSocketAddress config() {

@@ -28,7 +28,7 @@ import java.util.Objects;
  */
 public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock,
                               long defaultNotReadyTolerationSeconds, long defaultUnreachableTolerationSeconds,
-                              java.net.InetAddress advertiseAddress, ServingTls tls) {
+                              java.net.InetAddress advertiseAddress, ApiSecurity security) {
     public static final String DEFAULT_SERVICE_CIDR = "127.20.0.0/16";
     public static final String DEFAULT_NODE_PORT_RANGE = "30000-32767";
     /** Kubernetes' default for both default tolerations: five minutes. */
@@ -62,7 +62,7 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
             throw new IllegalArgumentException("the advertise address must be one the cluster can reach, not " + address.getHostAddress());
         }
         return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, defaultNotReadyTolerationSeconds,
-                defaultUnreachableTolerationSeconds, address, tls);
+                defaultUnreachableTolerationSeconds, address, security);
     }
 
     /** What the kubernetes Service's endpoint for this server is, once it listens on {@code port}. */
@@ -88,23 +88,23 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
 
     public ApiServerConfig withServiceCidr(String cidr) {
         return new ApiServerConfig(bind, cidr, nodePortRange, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds,
-                advertiseAddress, tls);
+                advertiseAddress, security);
     }
 
     public ApiServerConfig withNodePortRange(String range) {
         return new ApiServerConfig(bind, serviceCidr, range, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds,
-                advertiseAddress, tls);
+                advertiseAddress, security);
     }
 
     /** The tolerationSeconds of the default not-ready and unreachable tolerations (DefaultTolerationSeconds). */
     public ApiServerConfig withDefaultTolerationSeconds(long notReady, long unreachable) {
-        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, notReady, unreachable, advertiseAddress, tls);
+        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, notReady, unreachable, advertiseAddress, security);
     }
 
-    /** Serve HTTPS with this certificate, asking clients for certificates signed by the given CAs. */
-    public ApiServerConfig withTls(ServingTls tls) {
+    /** Serve HTTPS only, authenticating and authorizing every request. */
+    public ApiServerConfig withSecurity(ApiSecurity security) {
         return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, defaultNotReadyTolerationSeconds,
-                defaultUnreachableTolerationSeconds, advertiseAddress, tls);
+                defaultUnreachableTolerationSeconds, advertiseAddress, security);
     }
 
     AllocatorConfig allocator() {

@@ -128,7 +128,7 @@ public final class PodBench {
         String base = "http://127.0.0.1:" + apiPort;
         progress.printf("  %s: starting kubeha server%n", label);
         Process server = child(started, dir.resolve("server.log"), "server", "--data-dir", dir.resolve("server").toString(),
-                "--bind", "127.0.0.1:" + apiPort);
+                "--bind", "127.0.0.1:" + apiPort, "--plain-http"); // the pod figures before TLS; bench api measures TLS
         awaitReady(server, base, dir.resolve("server.log"));
 
         String nodeIp = "127.0.0.1";

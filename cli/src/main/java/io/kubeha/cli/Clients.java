@@ -52,6 +52,10 @@ final class Clients {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
+    static KubernetesClient fromConfig(Config config) {
+        return build(config);
+    }
+
     /** A client of the API server at {@code url} (the in-process components of kubeha server). */
     static KubernetesClient forUrl(String url) {
         return build(new ConfigBuilder().withMasterUrl(url).build());

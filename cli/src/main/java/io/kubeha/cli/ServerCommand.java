@@ -66,6 +66,26 @@ final class ServerCommand implements Callable<Integer> {
                     + "without one (default: ${DEFAULT-VALUE}).")
     long unreachableTolerationSeconds;
 
+    @Option(names = "--tls-san", paramLabel = "NAME|IP",
+            description = "A further name or IP address the serving certificate holds (repeatable; the VIP goes here). "
+                    + "127.0.0.1, localhost, the bind and advertise addresses, the kubernetes Service's names and ClusterIP are always in.")
+    java.util.List<String> tlsSans = new java.util.ArrayList<>();
+
+    @Option(names = "--init",
+            description = "Make DATA_DIR/pki (the cluster CA, the serving certificate, the service-account keys) and "
+                    + "DATA_DIR/admin.kubeconfig if missing, print where they are, and exit.")
+    boolean init;
+
+    @Option(names = "--plain-http", hidden = true,
+            description = "Serve plain HTTP with no authentication or authorization. Only for the process-level test suites "
+                    + "while pods cannot yet get service-account tokens (in-cluster clients need them over TLS); never in use.")
+    boolean plainHttp;
+
+    @Option(names = "--anonymous-auth", arity = "1", defaultValue = "true",
+            description = "Serve requests without credentials as system:anonymous, whom RBAC lets see only /healthz, /livez, "
+                    + "/readyz and /version (default: ${DEFAULT-VALUE}, as kube-apiserver).")
+    boolean anonymousAuth;
+
     @Option(names = "--compaction-interval", defaultValue = "5m",
             description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
     String compactionInterval;
@@ -114,6 +134,17 @@ final class ServerCommand implements Callable<Integer> {
         }
         Duration interval = Args.duration("--compaction-interval", compactionInterval);
         Files.createDirectories(dataDir);
+        Security security = plainHttp ? null : Security.prepare(dataDir, address, advertiseAddress == null ? null : ipLiteral(advertiseAddress),
+                tlsSans, serviceCidr, anonymousAuth);
+        if (security != null) config = config.withSecurity(security.api());
+        if (init && security == null) throw new Main.UserError("--init makes the PKI, which --plain-http does without");
+        if (init) {
+            System.err.println("kubeha server: PKI in " + security.pkiDir() + " (CA hash " + security.caHash() + ")");
+            String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getAddress().getHostAddress();
+            security.writeAdminKubeconfig("https://" + host + ":" + address.getPort());
+            System.err.println("kubeha server: admin kubeconfig " + security.adminKubeconfig());
+            return 0;
+        }
         String uri = store != null ? store : "embedded:" + dataDir.resolve("store");
         System.err.println("kubeha server: opening store " + uri + " ...");
         CountDownLatch stop = new CountDownLatch(1);
@@ -122,17 +153,19 @@ final class ServerCommand implements Callable<Integer> {
              Compactor compactor = new Compactor(s, interval, scheduler);
              ApiServer api = new ApiServer(s, config).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            String url = "http://" + api.address().getHostString() + ":" + api.address().getPort();
-            Path kubeconfig = Kubeconfig.write(dataDir.resolve("admin.kubeconfig"), url);
+            String url = api.url();
+            Path kubeconfig = security != null ? security.writeAdminKubeconfig(url) : Kubeconfig.write(dataDir.resolve("admin.kubeconfig"), url);
             System.err.println("kubeha server: serving on " + url + " (store " + s.describe() + ", revision "
                     + s.currentRevision() + ")");
             System.err.println("kubeha server: kubectl --kubeconfig " + kubeconfig + " get namespaces");
             // the other control-plane components run beside the API server as its clients, leader-elected across servers
-            try (io.fabric8.kubernetes.client.KubernetesClient client = Clients.forUrl(url);
+            // each with its own identity, as kubeadm gives them theirs: RBAC's system:kube-controller-manager and system:kube-scheduler
+            try (io.fabric8.kubernetes.client.KubernetesClient cmClient = security != null ? security.client(url, "system:kube-controller-manager") : Clients.forUrl(url);
+                 io.fabric8.kubernetes.client.KubernetesClient schedulerClient = security != null ? security.client(url, "system:kube-scheduler") : Clients.forUrl(url);
                  AutoCloseable controllers = disable.contains("controller-manager") ? () -> { }
-                         : new io.kubeha.controllers.ControllerManager(client, cmConfig).start();
+                         : new io.kubeha.controllers.ControllerManager(cmClient, cmConfig).start();
                  AutoCloseable podScheduler = disable.contains("scheduler") ? () -> { }
-                         : new io.kubeha.scheduler.Scheduler(client, schedulerConfig).start()) {
+                         : new io.kubeha.scheduler.Scheduler(schedulerClient, schedulerConfig).start()) {
                 java.util.List<String> running = new java.util.ArrayList<>();
                 if (!disable.contains("controller-manager")) running.add("the controller-manager");
                 if (!disable.contains("scheduler")) running.add("the scheduler");

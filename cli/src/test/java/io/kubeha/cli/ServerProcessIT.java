@@ -33,12 +33,14 @@ class ServerProcessIT {
         Path data = dir.resolve("data");
         try (ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), "server", "--data-dir", data.toString(),
                 "--bind", "127.0.0.1:" + port)) {
-            HttpClient http = HttpClient.newHttpClient();
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/readyz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
             Path kubeconfig = data.resolve("admin.kubeconfig");
-            assertThat(kubeconfig).exists();
+            // HTTPS only: kubectl trusts the CA the admin kubeconfig embeds and shows the admin's certificate
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Files.exists(kubeconfig)
+                    && new Kubectl(Kubectl.DEFAULT, kubeconfig).run("get", "--raw", "/readyz").out().equals("ok"));
+            assertThat(kubeconfig).content().contains("server: https://127.0.0.1:" + port, "client-certificate-data");
             Kubectl kubectl = new Kubectl(Kubectl.DEFAULT, kubeconfig);
+            assertThat(new Kubectl(java.nio.file.Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.31"), kubeconfig).run("auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}").orFail().out())
+                    .isEqualTo("kubernetes-admin [\"system:masters\",\"system:authenticated\"]");
             assertThat(kubectl.run("get", "namespaces").orFail().out()).contains("default", "kube-system", "kube-node-lease");
 
             kubectl.run("""
@@ -67,6 +69,11 @@ class ServerProcessIT {
             });
             assertThat(kubectl.run("get", "serviceaccount", "default").orFail().out()).contains("default");
             assertThat(kubectl.run("get", "lease", "-n", "kube-system").orFail().out()).contains("kube-controller-manager", "kube-scheduler");
+            // the controller-manager and scheduler inside the server act as their own users, allowed by the bootstrap policy
+            assertThat(kubectl.run("get", "lease", "-n", "kube-system", "kube-scheduler", "-o", "jsonpath={.spec.holderIdentity}").orFail().out())
+                    .isNotEmpty();
+            assertThat(new Kubectl(java.nio.file.Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.31"), kubeconfig).run("auth", "can-i", "delete", "pods", "--as", "system:kube-scheduler").out().strip()).isEqualTo("yes");
+            assertThat(new Kubectl(java.nio.file.Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.31"), kubeconfig).run("auth", "can-i", "delete", "secrets", "--as", "system:kube-scheduler").out().strip()).isEqualTo("no");
             assertThat(server.isAlive()).as(Files.readString(dir.resolve("server.log"))).isTrue();
         }
     }

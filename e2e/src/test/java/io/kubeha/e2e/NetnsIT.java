@@ -68,7 +68,8 @@ class NetnsIT {
             buildLan();
             Path kubeconfig = Kubectl.writeKubeconfig(dir.resolve("kubeconfig"), "http://" + MASTER + ":6443");
             children.add(ChildJvm.start(in(master), Main.class, dir.resolve("server.log"), "server", "--data-dir",
-                    dir.resolve("server-data").toString(), "--bind", MASTER + ":6443", "--service-cidr", "10.96.0.0/16"));
+                    dir.resolve("server-data").toString(), "--bind", MASTER + ":6443", "--service-cidr", "10.96.0.0/16",
+                    "--plain-http")); // until pods get service-account tokens (kube-dns reads the API in-cluster)
             await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
                 assertThat(children.getFirst().isAlive()).as("kubeha server runs: %s", log("server")).isTrue();
                 assertThat(run(master, "curl", "-sf", "-m", "2", "http://" + MASTER + ":6443/readyz").out()).isEqualTo("ok");

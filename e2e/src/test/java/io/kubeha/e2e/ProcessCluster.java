@@ -70,7 +70,8 @@ final class ProcessCluster implements AutoCloseable {
     static ProcessCluster start(Path dir, String... extraArgs) throws Exception {
         int port = Ports.free(InetAddress.getLoopbackAddress());
         Path data = dir.resolve("server-data");
-        List<String> args = new ArrayList<>(List.of("server", "--data-dir", data.toString(), "--bind", "127.0.0.1:" + port));
+        // --plain-http until pods get service-account tokens: the cluster DNS and logapi pods read the API in-cluster
+        List<String> args = new ArrayList<>(List.of("server", "--data-dir", data.toString(), "--bind", "127.0.0.1:" + port, "--plain-http"));
         args.addAll(List.of(extraArgs));
         ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), args.toArray(String[]::new));
         String url = "http://127.0.0.1:" + port;

@@ -130,7 +130,19 @@ class Admission {
      * Admits a new object: namespace checks, defaults, the type's create preparation, allocation (Services),
      * validation. Returns what to commit once it is stored.
      */
+    /** What the authenticated user may write, beyond RBAC's verbs (escalation, node restriction); none without security. */
+    interface WriteChecks {
+        void check(ResourceType type, ObjectNode next, ObjectNode old, Request req);
+    }
+
+    private volatile WriteChecks writeChecks = (type, next, old, req) -> { };
+
+    void writeChecks(WriteChecks checks) {
+        this.writeChecks = checks;
+    }
+
     Pending admitCreate(ResourceType type, ObjectNode obj, String namespace, Request req, boolean dryRun) {
+        writeChecks.check(type, obj, null, req);
         if (type.namespaced()) {
             ObjectNode ns = namespace(namespace).orElseThrow(() -> ApiException.notFound("", "namespaces", namespace));
             if (ResourceHandler.isDeleting(ns)) {
@@ -163,6 +175,7 @@ class Admission {
      * (Services), validation, generation.
      */
     Pending admitUpdate(ResourceType type, ObjectNode next, ObjectNode old, Request req, boolean dryRun) {
+        writeChecks.check(type, next, old, req);
         HasMetadata typed = typed(type, next);
         HasMetadata before = typed(type, old);
         unknownFields(type, typed, req);

@@ -40,18 +40,23 @@ public final class ApiRouter {
     private final Metrics metrics;
     private final OpenApi openApi;
     private final Clock clock;
+    private final Gate gate;
+    private final Reviews reviews;
 
     ApiRouter(Resources resources, Map<ResourceType, ResourceHandler> handlers, Store store, String serverAddress, Metrics metrics,
-              OpenApi openApi, Clock clock) {
+              OpenApi openApi, Clock clock, Gate gate) {
         this.resources = resources;
         this.handlers = handlers;
         this.discovery = new Discovery(resources);
         this.store = store;
         this.serverAddress = serverAddress;
-        this.subresources = new Subresources(handlers);
+        this.subresources = new Subresources(handlers, gate == null || gate.tokens() == null ? null
+                : new TokenRequests(gate.tokens(), gate.authentication().audiences(), handlers, clock));
         this.metrics = metrics;
         this.openApi = openApi;
         this.clock = clock;
+        this.gate = gate;
+        this.reviews = gate == null ? null : new Reviews(gate, gate.rbac());
     }
 
     /** Serves one request on the calling (virtual) thread; whatever fails leaves as a Status. */
@@ -60,6 +65,7 @@ public final class ApiRouter {
         long start = System.nanoTime();
         try {
             try {
+                if (gate != null) gate.admit(req);
                 route(req);
             } catch (ApiException e) {
                 if (req.committed()) throw e;
@@ -90,7 +96,7 @@ public final class ApiRouter {
                 else Response.text(req, 500, "[-]etcd failed: " + h.detail() + "\nreadyz check failed\n");
                 return;
             }
-            case "/version" -> {
+            case "/version", "/version/" -> {
                 ObjectNode v = Json.object();
                 v.put("major", "1");
                 v.put("minor", "33");
@@ -138,6 +144,7 @@ public final class ApiRouter {
             return;
         }
         List<String> parts = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+        if (reviews != null && reviews.handle(req, parts)) return;
         if (parts.size() >= 2 && parts.get(0).equals("api")) {
             resource(req, "", parts.get(1), parts.subList(2, parts.size()));
             return;

@@ -40,11 +40,20 @@ public final class Handlers {
     private final ServiceAllocator allocator;
     private final InetSocketAddress address;
     private final OpenApi openApi;
+    private Admission admission;
 
     /**
      * @param notReadyTolerationSeconds    tolerationSeconds of the not-ready toleration every pod gets (DefaultTolerationSeconds)
      * @param unreachableTolerationSeconds tolerationSeconds of the unreachable toleration every pod gets
      */
+    /** The authentication and authorization in front of every request of a secured server. */
+    public Gate gate(io.kubeha.apiserver.auth.Authentication authentication, io.kubeha.apiserver.auth.Authorization authorization,
+                     io.kubeha.security.tokens.ServiceAccountTokens tokens) {
+        Gate gate = new Gate(authentication, authorization, tokens);
+        admission.writeChecks(new WriteChecks(gate));
+        return gate;
+    }
+
     public Handlers(Resources resources, Store store, Clock clock, ServiceAllocator allocator, InetSocketAddress address,
                     long notReadyTolerationSeconds, long unreachableTolerationSeconds) {
         this.clock = clock;
@@ -58,7 +67,7 @@ public final class Handlers {
             caches.add(cache);
             cacheOf.put(t, cache);
         }
-        Admission admission = new Admission(new ObjectStorage(store, nsType), cacheOf.get(nsType), allocator,
+        Admission admission = this.admission = new Admission(new ObjectStorage(store, nsType), cacheOf.get(nsType), allocator,
                 new DefaultTolerationSeconds(notReadyTolerationSeconds, unreachableTolerationSeconds));
         for (ResourceType t : resources.all()) {
             byType.put(t, new ResourceHandler(t, new ObjectStorage(store, t), cacheOf.get(t), admission, clock));
@@ -66,8 +75,78 @@ public final class Handlers {
     }
 
     /** The HTTP handler serving these resources; {@code address} is what discovery tells clients to use. */
-    public ApiRouter router(Resources resources, Store store, String address) {
-        return new ApiRouter(resources, byType, store, address, new Metrics(caches), openApi, clock);
+    public ApiRouter router(Resources resources, Store store, String address, Gate gate) {
+        return new ApiRouter(resources, byType, store, address, new Metrics(caches), openApi, clock, gate);
+    }
+
+    /** Objects for authentication and authorization, from the caches (the store only when the cache misses). */
+    public io.kubeha.apiserver.auth.Lookup lookup() {
+        return new io.kubeha.apiserver.auth.Lookup() {
+            @Override
+            public java.util.Optional<ObjectNode> get(String group, String resource, String namespace, String name) {
+                ResourceHandler h = find(group, resource);
+                if (h == null || name == null) return java.util.Optional.empty();
+                String ns = h.type().namespaced() ? namespace : null;
+                if (h.type().namespaced() && ns == null) return java.util.Optional.empty();
+                java.util.Optional<ObjectNode> cached = h.cache().peek(ns, name);
+                return cached.isPresent() ? cached : h.storage().find(ns, name);
+            }
+
+            @Override
+            public List<ObjectNode> list(String group, String resource, String namespace) {
+                ResourceHandler h = find(group, resource);
+                if (h == null) return List.of();
+                return h.cache().list(h.type().namespaced() ? namespace : null, o -> true).items();
+            }
+        };
+    }
+
+    /**
+     * kube-apiserver's bootstrap policy, reconciled at every start as kube's does it: what is missing is created, a
+     * default role or binding gets the rules or subjects it lacks (unless annotated autoupdate=false), and nothing a
+     * user added is taken away. Several servers may race: a conflict means another did it.
+     */
+    private void rbacPolicy() {
+        String g = "rbac.authorization.k8s.io";
+        reconcile(find(g, "clusterroles"), io.kubeha.security.rbac.BootstrapPolicy.clusterRoles(), true);
+        reconcile(find(g, "clusterrolebindings"), io.kubeha.security.rbac.BootstrapPolicy.clusterRoleBindings(), false);
+        reconcile(find(g, "roles"), io.kubeha.security.rbac.BootstrapPolicy.namespacedRoles(), true);
+        reconcile(find(g, "rolebindings"), io.kubeha.security.rbac.BootstrapPolicy.namespacedRoleBindings(), false);
+    }
+
+    private void reconcile(ResourceHandler h, List<ObjectNode> wanted, boolean roles) {
+        if (h == null) return; // RBAC kinds not served by this build
+        for (ObjectNode w : wanted) {
+            String ns = h.type().namespaced() ? w.path("metadata").path("namespace").asString(null) : null;
+            String name = w.path("metadata").path("name").asString();
+            try {
+                var existing = h.storage().find(ns, name);
+                if (existing.isEmpty()) {
+                    ObjectNode obj = w.deepCopy();
+                    ObjectNode meta = (ObjectNode) obj.get("metadata");
+                    meta.put("uid", UUID.randomUUID().toString());
+                    meta.put("creationTimestamp", Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString());
+                    createIfMissing(h, ns, name, obj);
+                    continue;
+                }
+                var updated = roles ? io.kubeha.security.rbac.BootstrapPolicy.reconcileRole(existing.get(), w)
+                        : io.kubeha.security.rbac.BootstrapPolicy.reconcileBinding(existing.get(), w);
+                if (updated.isPresent()) {
+                    long rv = io.kubeha.apiserver.storage.Obj.parseResourceVersion(existing.get().path("metadata").path("resourceVersion").asString());
+                    h.storage().update(ns, name, rv, old -> updated.get());
+                    log.info("RBAC bootstrap policy: brought {} {} up to date", h.type().resource(), name);
+                }
+            } catch (ApiException e) {
+                if (e.code() != 409) log.warn("RBAC bootstrap policy: {} {}: {}", h.type().resource(), name, e.getMessage());
+            }
+        }
+    }
+
+    private ResourceHandler find(String group, String resource) {
+        for (Map.Entry<ResourceType, ResourceHandler> e : byType.entrySet()) {
+            if (e.getKey().group().equals(group) && e.getKey().resource().equals(resource)) return e.getValue();
+        }
+        return null;
     }
 
     public List<WatchCache> caches() {
@@ -106,6 +185,7 @@ public final class Handlers {
             createIfMissing(ns, null, name, obj);
         }
         kubernetesService();
+        rbacPolicy();
         List<Service> services = handler("services").storage().list(null, 0, 0, null, o -> true).items().stream()
                 .map(o -> Json.convert(o, Service.class)).toList();
         RepairReport report = allocator.repair(services);

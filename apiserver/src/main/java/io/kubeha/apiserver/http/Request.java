@@ -34,6 +34,8 @@ public final class Request {
     private String resource = "";
     private int code;
     private OutputStream out;
+    private io.kubeha.security.auth.UserInfo authenticated;
+    private io.kubeha.security.auth.UserInfo user;
 
     Request(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response) {
         this.request = request;
@@ -155,6 +157,24 @@ public final class Request {
 
     public boolean secure() {
         return request.isSecure();
+    }
+
+    void authenticatedAs(io.kubeha.security.auth.UserInfo u) {
+        this.authenticated = u;
+    }
+
+    void actAs(io.kubeha.security.auth.UserInfo u) {
+        this.user = u;
+    }
+
+    /** Who the request acts as (the impersonated user, if any); null before the gate let it in. */
+    public io.kubeha.security.auth.UserInfo user() {
+        return user;
+    }
+
+    /** Who sent the request (differs from {@link #user()} under impersonation). */
+    public io.kubeha.security.auth.UserInfo authenticatedUser() {
+        return authenticated;
     }
 
     // ------------------------------------------------------------------ the answer

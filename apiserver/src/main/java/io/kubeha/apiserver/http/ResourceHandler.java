@@ -55,6 +55,10 @@ final class ResourceHandler {
         return type;
     }
 
+    WatchCache cache() {
+        return cache;
+    }
+
     ObjectStorage storage() {
         return storage;
     }

@@ -29,8 +29,11 @@ import java.util.Map;
 final class Subresources {
     private final Map<ResourceType, ResourceHandler> handlers;
 
-    Subresources(Map<ResourceType, ResourceHandler> handlers) {
+    private final TokenRequests tokens;
+
+    Subresources(Map<ResourceType, ResourceHandler> handlers, TokenRequests tokens) {
         this.handlers = handlers;
+        this.tokens = tokens;
     }
 
     void handle(Request req, ResourceHandler h, RequestInfo info, String method) throws IOException {
@@ -59,6 +62,11 @@ final class Subresources {
             case "log" -> {
                 if (!method.equals("GET")) throw ApiException.methodNotSupported("", "pods/log", method);
                 podLog(req, h, ns, name);
+            }
+            case "token" -> {
+                if (!method.equals("POST")) throw ApiException.methodNotSupported("", "serviceaccounts/token", method);
+                if (tokens == null) throw new ApiException(404, "NotFound", "this server issues no tokens (it runs without TLS)", null);
+                Response.object(req, 201, tokens.request(req, h, ns, name));
             }
             case "finalize" -> {
                 if (!method.equals("PUT")) throw ApiException.methodNotSupported("", "namespaces/finalize", method);

@@ -52,7 +52,7 @@ public final class Resources {
         t.add(core("Endpoints", "endpoints", "endpoints", true, List.of("ep"), NONE, Endpoints.class, Set.of()));
         t.add(core("ConfigMap", "configmaps", "configmap", true, List.of("cm"), NONE, ConfigMap.class, Set.of()));
         t.add(core("Secret", "secrets", "secret", true, NONE, NONE, Secret.class, Set.of()));
-        t.add(core("ServiceAccount", "serviceaccounts", "serviceaccount", true, List.of("sa"), NONE, ServiceAccount.class, Set.of()));
+        t.add(core("ServiceAccount", "serviceaccounts", "serviceaccount", true, List.of("sa"), NONE, ServiceAccount.class, Set.of("token")));
         t.add(core("Event", "events", "event", true, List.of("ev"), NONE, Event.class, Set.of()));
         t.add(apps("Deployment", "deployments", "deployment", List.of("deploy"), Deployment.class, Set.of("status", "scale")));
         t.add(apps("ReplicaSet", "replicasets", "replicaset", List.of("rs"), ReplicaSet.class, Set.of("status", "scale")));

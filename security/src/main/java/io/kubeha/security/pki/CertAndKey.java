@@ -9,7 +9,7 @@ public record CertAndKey(X509Certificate cert, PrivateKey key) {
         return Pem.cert(cert);
     }
 
-    /** PKCS#8, which Go's crypto/tls, Python's ssl, Node and Java all read. */
+    /** The traditional OpenSSL form, which Go's crypto/tls, Python's ssl, Node and fabric8 all read. */
     public String keyPem() {
         return Pem.key(key);
     }

@@ -27,11 +27,24 @@ public final class Pem {
         return write(c);
     }
 
-    /** PKCS#8 ("PRIVATE KEY"). */
+    /**
+     * The traditional OpenSSL form ("EC PRIVATE KEY", "RSA PRIVATE KEY"), as kubeadm writes keys: Go, Python and Node
+     * read it, and fabric8 tells the key's algorithm from its header (it takes a bare "PRIVATE KEY" for RSA).
+     */
     public static String key(PrivateKey k) {
         try {
-            return write(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(k, null));
-        } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(k.getEncoded());
+            if (k instanceof java.security.interfaces.ECPrivateKey ec) {
+                // SEC1 with the curve named inside: the JDK's PKCS#8 names it only in the algorithm identifier
+                var sec = new org.bouncycastle.asn1.sec.ECPrivateKey(ec.getParams().getOrder().bitLength(), ec.getS(),
+                        info.getPrivateKeyAlgorithm().getParameters());
+                return write(new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec.getEncoded()));
+            }
+            if (k.getAlgorithm().equals("RSA")) {
+                return write(new org.bouncycastle.util.io.pem.PemObject("RSA PRIVATE KEY", info.parsePrivateKey().toASN1Primitive().getEncoded()));
+            }
+            return write(new org.bouncycastle.util.io.pem.PemObject("PRIVATE KEY", k.getEncoded()));
+        } catch (IOException e) {
             throw new IllegalStateException("cannot encode the key: " + e.getMessage(), e);
         }
     }
@@ -57,7 +70,7 @@ public final class Pem {
         try (PEMParser p = new PEMParser(new StringReader(pem))) {
             for (Object o; (o = p.readObject()) != null; ) {
                 JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-                if (o instanceof PEMKeyPair kp) return conv.getKeyPair(kp).getPrivate();
+                if (o instanceof PEMKeyPair kp) return conv.getPrivateKey(kp.getPrivateKeyInfo());
                 if (o instanceof PrivateKeyInfo info) return conv.getPrivateKey(info);
             }
         } catch (IOException e) {

@@ -1,0 +1,35 @@
+package io.kubeha.apiserver;
+
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A secured API server: HTTPS only, every request authenticated (client certificates from the cluster CA, bootstrap
+ * and service-account tokens, anonymous last when allowed) and authorized (system:masters, Node, RBAC).
+ *
+ * @param tls                 the serving certificate and the CA client certificates are checked against
+ * @param serviceAccountKeys  signs service-account tokens (kube's --service-account-signing-key-file)
+ * @param extraVerifyKeys     further keys tokens may be signed with (kube's extra --service-account-key-file values)
+ * @param issuer              the tokens' iss (kube's --service-account-issuer)
+ * @param audiences           what a token must be meant for (kube's --api-audiences; the issuer by default)
+ * @param anonymousAuth       whether requests without credentials are served as system:anonymous (kube's default: yes,
+ *                            and RBAC lets them see only the public endpoints)
+ */
+public record ApiSecurity(ServingTls tls, KeyPair serviceAccountKeys, List<PublicKey> extraVerifyKeys, String issuer,
+                          List<String> audiences, boolean anonymousAuth) {
+    public static final String DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
+
+    public ApiSecurity {
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(serviceAccountKeys, "serviceAccountKeys");
+        extraVerifyKeys = List.copyOf(extraVerifyKeys);
+        Objects.requireNonNull(issuer, "issuer");
+        audiences = audiences == null || audiences.isEmpty() ? List.of(issuer) : List.copyOf(audiences);
+    }
+
+    public static ApiSecurity of(ServingTls tls, KeyPair serviceAccountKeys) {
+        return new ApiSecurity(tls, serviceAccountKeys, List.of(), DEFAULT_ISSUER, List.of(), true);
+    }
+}
