@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param audiences           what a token must be meant for (kube's --api-audiences; the issuer by default)
  * @param anonymousAuth       whether requests without credentials are served as system:anonymous (kube's default: yes,
  *                            and RBAC lets them see only the public endpoints)
+ * @param audit               where every request is recorded (kube's --audit-log-path), or null; the server closes it
  */
 public record ApiSecurity(ServingTls tls, KeyPair serviceAccountKeys, List<PublicKey> extraVerifyKeys, String issuer,
-                          List<String> audiences, boolean anonymousAuth) {
+                          List<String> audiences, boolean anonymousAuth, io.kubeha.security.audit.AuditLog audit) {
     public static final String DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
     public ApiSecurity {
@@ -30,6 +31,11 @@ public record ApiSecurity(ServingTls tls, KeyPair serviceAccountKeys, List<Publi
     }
 
     public static ApiSecurity of(ServingTls tls, KeyPair serviceAccountKeys) {
-        return new ApiSecurity(tls, serviceAccountKeys, List.of(), DEFAULT_ISSUER, List.of(), true);
+        return new ApiSecurity(tls, serviceAccountKeys, List.of(), DEFAULT_ISSUER, List.of(), true, null);
+    }
+
+    /** The same, writing every request to {@code log}. */
+    public ApiSecurity withAudit(io.kubeha.security.audit.AuditLog log) {
+        return new ApiSecurity(tls, serviceAccountKeys, extraVerifyKeys, issuer, audiences, anonymousAuth, log);
     }
 }

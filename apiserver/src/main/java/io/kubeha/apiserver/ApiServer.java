@@ -28,6 +28,7 @@ public final class ApiServer implements AutoCloseable {
     private final org.eclipse.jetty.server.Server http;
     private final org.eclipse.jetty.server.ServerConnector connector;
     private final boolean secure;
+    private final io.kubeha.security.audit.AuditLog audit;
     /** The port bound at open (the connector forgets it once closed; callers ask after a stop too). */
     private final int boundPort;
     private final io.kubeha.security.tokens.ServiceAccountTokens serviceAccountTokens;
@@ -82,6 +83,8 @@ public final class ApiServer implements AutoCloseable {
             this.serviceAccountTokens = null;
         }
         io.kubeha.apiserver.http.ApiRouter router = handlers.router(resources, store, address, gate);
+        this.audit = secure ? config.security().audit() : null;
+        if (audit != null) router.audit(audit);
         http.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
             @Override
             public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
@@ -213,5 +216,6 @@ public final class ApiServer implements AutoCloseable {
         }
         caches.forEach(WatchCache::close);
         executor.shutdownNow();
+        if (audit != null) audit.close();
     }
 }

@@ -69,7 +69,9 @@ class SecurityIT {
         pki = Pki.loadOrCreate(dir.resolve("pki"), PkiOptions.defaults().withSans(List.of("localhost"), List.of(InetAddress.getLoopbackAddress())));
         char[] pw = "test".toCharArray();
         ApiServerConfig config = ApiServerConfig.of(new InetSocketAddress("127.0.0.1", Ports.free(InetAddress.getLoopbackAddress())))
-                .withSecurity(ApiSecurity.of(new ServingTls(pki.servingKeyStore(pw), pw, List.of(pki.caCert())), pki.serviceAccountKeys()));
+                .withSecurity(ApiSecurity.of(new ServingTls(pki.servingKeyStore(pw), pw, List.of(pki.caCert())), pki.serviceAccountKeys())
+                        .withAudit(io.kubeha.security.audit.AuditLog.open(dir.resolve("audit.log"), io.kubeha.security.audit.AuditPolicy.metadataForAll(),
+                                0, 0)));
         server = new ApiServer(store, config).start();
         url = server.url();
         assertThat(url).startsWith("https://127.0.0.1:");
@@ -120,6 +122,16 @@ class SecurityIT {
         assertThat(delete.err()).contains("configmaps \"c1\" is forbidden: User \"system:serviceaccount:sa-test:viewer\" cannot delete resource "
                 + "\"configmaps\" in API group \"\" in the namespace \"sa-test\"");
         assertThat(kubectl.run("-n", "sa-test", "get", "configmap", "c1", "-o", "name").orFail().out()).contains("c1");
+        // the refusal is in the audit log, with who asked and what kube-apiserver decided
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readAllLines(dir.resolve("audit.log"))).anySatisfy(line -> {
+            var event = io.kubeha.apiserver.api.Json.MAPPER.readTree(line);
+            assertThat(event.path("kind").asString()).isEqualTo("Event");
+            assertThat(event.path("verb").asString()).isEqualTo("delete");
+            assertThat(event.path("user").path("username").asString()).isEqualTo("system:serviceaccount:sa-test:viewer");
+            assertThat(event.path("objectRef").path("name").asString()).isEqualTo("c1");
+            assertThat(event.path("responseStatus").path("code").asInt()).isEqualTo(403);
+            assertThat(event.path("annotations").path("authorization.k8s.io/decision").asString()).isEqualTo("forbid");
+        }));
         assertThat(viewer.run("-n", "sa-test", "get", "secrets").err()).contains("forbidden");
         assertThat(authKubectl.run("auth", "can-i", "delete", "configmaps", "-n", "sa-test", "--as=system:serviceaccount:sa-test:viewer").out().strip())
                 .isEqualTo("no");

@@ -41,7 +41,7 @@ final class Security {
 
     /** The serving certificate names what clients reach the server by: loopback, its addresses, the kubernetes Service. */
     static Security prepare(Path dataDir, InetSocketAddress bind, InetAddress advertise, List<String> extraSans, String serviceCidr,
-                            boolean anonymousAuth) {
+                            boolean anonymousAuth, io.kubeha.security.audit.AuditLog audit) {
         Set<String> dns = new LinkedHashSet<>(List.of("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
                 "kubernetes.default.svc.cluster.local"));
         Set<InetAddress> ips = new LinkedHashSet<>();
@@ -76,7 +76,7 @@ final class Security {
         }
         char[] password = randomPassword();
         ServingTls tls = new ServingTls(pki.servingKeyStore(password), password, List.of(pki.caCert()));
-        ApiSecurity api = new ApiSecurity(tls, pki.serviceAccountKeys(), List.of(), ApiSecurity.DEFAULT_ISSUER, List.of(), anonymousAuth);
+        ApiSecurity api = new ApiSecurity(tls, pki.serviceAccountKeys(), List.of(), ApiSecurity.DEFAULT_ISSUER, List.of(), anonymousAuth, audit);
         return new Security(dataDir, pki, api);
     }
 

@@ -86,6 +86,21 @@ final class ServerCommand implements Callable<Integer> {
                     + "/readyz and /version (default: ${DEFAULT-VALUE}, as kube-apiserver).")
     boolean anonymousAuth;
 
+    @Option(names = "--audit-log-path", paramLabel = "FILE",
+            description = "Write every request as an audit.k8s.io/v1 Event, one JSON object per line, to FILE (- for standard output).")
+    Path auditLogPath;
+
+    @Option(names = "--audit-policy-file", paramLabel = "FILE",
+            description = "An audit.k8s.io/v1 Policy saying what to record at which level (default: every request at Metadata level).")
+    Path auditPolicyFile;
+
+    @Option(names = "--audit-log-maxsize", defaultValue = "100", paramLabel = "MB",
+            description = "Rotate the audit log at this size (default: ${DEFAULT-VALUE} MB, as kube-apiserver's lumberjack; 0: never).")
+    long auditLogMaxSize;
+
+    @Option(names = "--audit-log-maxbackup", defaultValue = "10", description = "Rotated audit logs kept (default: ${DEFAULT-VALUE}; 0: all).")
+    int auditLogMaxBackup;
+
     @Option(names = "--compaction-interval", defaultValue = "5m",
             description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
     String compactionInterval;
@@ -134,8 +149,19 @@ final class ServerCommand implements Callable<Integer> {
         }
         Duration interval = Args.duration("--compaction-interval", compactionInterval);
         Files.createDirectories(dataDir);
+        if (plainHttp && auditLogPath != null) throw new Main.UserError("--audit-log-path needs authentication, which --plain-http does without");
+        io.kubeha.security.audit.AuditLog audit = null;
+        if (auditLogPath != null && !init) {
+            try {
+                io.kubeha.security.audit.AuditPolicy policy = auditPolicyFile == null ? io.kubeha.security.audit.AuditPolicy.metadataForAll()
+                        : io.kubeha.security.audit.AuditPolicy.load(auditPolicyFile);
+                audit = io.kubeha.security.audit.AuditLog.open(auditLogPath, policy, auditLogMaxSize * 1024 * 1024, auditLogMaxBackup);
+            } catch (RuntimeException e) {
+                throw new Main.UserError("--audit-log-path/--audit-policy-file: " + e.getMessage());
+            }
+        }
         Security security = plainHttp ? null : Security.prepare(dataDir, address, advertiseAddress == null ? null : ipLiteral(advertiseAddress),
-                tlsSans, serviceCidr, anonymousAuth);
+                tlsSans, serviceCidr, anonymousAuth, audit);
         if (security != null) config = config.withSecurity(security.api());
         if (init && security == null) throw new Main.UserError("--init makes the PKI, which --plain-http does without");
         if (init) {

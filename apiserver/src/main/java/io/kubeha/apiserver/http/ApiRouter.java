@@ -42,6 +42,7 @@ public final class ApiRouter {
     private final Clock clock;
     private final Gate gate;
     private final Reviews reviews;
+    private volatile io.kubeha.security.audit.AuditLog audit;
 
     ApiRouter(Resources resources, Map<ResourceType, ResourceHandler> handlers, Store store, String serverAddress, Metrics metrics,
               OpenApi openApi, Clock clock, Gate gate) {
@@ -59,27 +60,57 @@ public final class ApiRouter {
         this.reviews = gate == null ? null : new Reviews(gate, gate.rbac());
     }
 
+    /** Writes every request to this audit log from now on (kube-apiserver's --audit-log-path). */
+    public void audit(io.kubeha.security.audit.AuditLog log) {
+        this.audit = log;
+    }
+
     /** Serves one request on the calling (virtual) thread; whatever fails leaves as a Status. */
     public void handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response) {
         Request req = new Request(request, response);
         long start = System.nanoTime();
+        java.time.Instant received = java.time.Instant.now(clock);
+        ApiException failed = null;
         try {
             try {
                 if (gate != null) gate.admit(req);
                 route(req);
             } catch (ApiException e) {
+                failed = e;
                 if (req.committed()) throw e;
                 Response.error(req, e);
             } catch (RuntimeException e) {
+                failed = ApiException.internal(e.toString());
                 if (req.committed()) throw e;
                 log.error("{} {} failed", req.method(), req.path(), e);
-                Response.error(req, ApiException.internal(e.toString()));
+                Response.error(req, failed);
             }
         } catch (IOException | RuntimeException e) {
             // the answer had started (a watch, a log) or the client went away: nothing more can be said to it
             log.debug("{} {} ended: {}", req.method(), req.path(), e.toString());
         } finally {
             metrics.record(req.verb(), req.resource(), req.code(), System.nanoTime() - start);
+            if (audit != null) audit(req, received, failed);
+        }
+    }
+
+    /** One audit.k8s.io Event per request, as kube-apiserver's audit log writes them at ResponseComplete. */
+    private void audit(Request req, java.time.Instant received, ApiException failed) {
+        try {
+            io.kubeha.security.auth.UserInfo sender = req.authenticatedUser() != null ? req.authenticatedUser()
+                    : io.kubeha.security.auth.UserInfo.ANONYMOUS;
+            io.kubeha.security.auth.UserInfo acting = req.user();
+            io.kubeha.security.auth.Attributes a = Gate.attributes(req, acting != null ? acting : sender);
+            boolean forbidden = failed != null && failed.code() == 403;
+            boolean impersonating = acting != null && !acting.name().equals(sender.name());
+            audit.record(new io.kubeha.security.audit.AuditRecord(null, a.verb(), req.requestUri(), sender.name(), sender.uid(), sender.groups(),
+                    sender.extra(), impersonating ? acting.name() : null, impersonating ? acting.groups() : null,
+                    java.util.List.of(req.remoteAddress()), req.header("User-Agent"), a.apiGroup(), a.apiVersion(), a.resource(), a.subresource(),
+                    a.namespace(), a.name(), a.resourceRequest(), req.code(), failed == null ? null : failed.reason(),
+                    failed == null ? null : failed.getMessage(), null, null, received, java.time.Instant.now(clock),
+                    req.authenticatedUser() == null ? null : forbidden ? "forbid" : "allow", null));
+        } catch (RuntimeException e) {
+            log.warn("audit: {}", e.toString());
         }
     }
 

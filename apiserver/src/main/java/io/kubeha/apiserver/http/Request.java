@@ -75,6 +75,12 @@ public final class Request {
         return request.getMethod();
     }
 
+    /** Path and query as sent, for the audit log. */
+    public String requestUri() {
+        String q = request.getHttpURI().getQuery();
+        return q == null || q.isEmpty() ? path : path + "?" + q;
+    }
+
     /** The path as sent (percent-encoded). */
     public String path() {
         return path;
