@@ -201,9 +201,18 @@ class Admission {
         return pending;
     }
 
-    /** A status update changes the status only; the rest was taken from the stored object already. */
-    Pending admitStatusUpdate(ResourceType type, ObjectNode next, ObjectNode old) {
+    /**
+     * An update through a subresource (status, approval) changes the status only; the rest was taken from the
+     * stored object already. Then the kind's own preparation and checks for that subresource (none for most
+     * kinds; a CertificateSigningRequest's status and approval strategies).
+     */
+    Pending admitSubresourceUpdate(ResourceType type, String subresource, ObjectNode next, ObjectNode old) {
         HasMetadata typed = typed(type, next);
+        HasMetadata before = typed(type, old);
+        TypeRules<HasMetadata> rules = rules(type);
+        rules.prepareForSubresourceUpdate(subresource, typed, before);
+        List<FieldError> errors = rules.validateSubresourceUpdate(subresource, typed, before);
+        if (!errors.isEmpty()) throw ApiException.invalid(type.group(), type.kind(), Obj.name(next), errors);
         untyped(typed, next);
         return Pending.NONE;
     }

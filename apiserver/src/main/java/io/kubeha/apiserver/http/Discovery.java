@@ -86,7 +86,7 @@ final class Discovery {
             verbs(r, t.verbs());
             if (!t.shortNames().isEmpty()) verbs(r, "shortNames", t.shortNames());
             if (!t.categories().isEmpty()) verbs(r, "categories", t.categories());
-            for (String sub : List.of("status", "scale", "binding", "eviction", "log", "finalize")) {
+            for (String sub : List.of("approval", "status", "scale", "binding", "eviction", "log", "finalize")) {
                 if (!t.has(sub)) continue;
                 ObjectNode s = list.addObject();
                 s.put("name", t.resource() + "/" + sub);

@@ -74,7 +74,10 @@ final class ResourceHandler {
         try {
             if (ct != null && (ct.equals("application/yaml") || ct.equals("application/apply-patch+yaml"))) {
                 tree = Json.YAML.readTree(body);
-            } else if (ct != null && ct.equals("application/vnd.kubernetes.protobuf")) {
+            } else if (ct != null && ct.equals(ProtobufBodies.CONTENT_TYPE) && ProtobufBodies.supports(expectedKind)) {
+                // kubectl 1.32+ certificate approve/deny sends the CSR only this way
+                tree = ProtobufBodies.decode(body, expectedKind);
+            } else if (ct != null && ct.equals(ProtobufBodies.CONTENT_TYPE)) {
                 throw new ApiException(415, "UnsupportedMediaType", "this server decodes JSON and YAML request bodies, not "
                         + "protobuf (kubectl's create generators send protobuf): write the object as YAML and use kubectl apply -f, "
                         + "for example kubectl create ... --dry-run=client -o yaml | kubectl apply -f -", null);
@@ -397,7 +400,7 @@ final class ResourceHandler {
 
     // ------------------------------------------------------------------ update, patch
 
-    /** PUT of the whole object (or of its status, for {@code subresource} "status"). */
+    /** PUT of the whole object, or of its status through {@code subresource} "status" (or a CSR's "approval"). */
     ObjectNode update(Request req, String namespace, String name, String subresource) {
         ObjectNode body = decodeBody(req, type.kind(), type.apiVersion());
         return replace(req, namespace, name, subresource, body);
@@ -429,6 +432,7 @@ final class ResourceHandler {
             }
             ObjectNode next = proposed(old, body, subresource);
             if (subresource == null) admission.admitUpdate(type, next, old, req, true);
+            else admission.admitSubresourceUpdate(type, subresource, next, old);
             return next;
         }
         // each attempt of the read-modify-write admits afresh; what an attempt that lost its race allocated goes back
@@ -447,7 +451,7 @@ final class ResourceHandler {
             pending[0].revert();
             ObjectNode next = proposed(old, body, subresource);
             pending[0] = subresource == null ? admission.admitUpdate(type, next, old, req, false)
-                    : admission.admitStatusUpdate(type, next, old);
+                    : admission.admitSubresourceUpdate(type, subresource, next, old);
             return next;
         }));
         // an object being deleted goes once its last finalizer is removed
@@ -480,7 +484,8 @@ final class ResourceHandler {
 
     /** What an update of {@code old} with {@code body} would store, before admission: what the client may change. */
     private static ObjectNode proposed(ObjectNode old, ObjectNode body, String subresource) {
-        ObjectNode next = "status".equals(subresource) ? statusOnly(old, body) : body.deepCopy();
+        // status and approval (a CSR's conditions) both write only the status; the kind's rules narrow it further
+        ObjectNode next = subresource != null ? statusOnly(old, body) : body.deepCopy();
         keepServerOwnedMetadata(next, old);
         return next;
     }

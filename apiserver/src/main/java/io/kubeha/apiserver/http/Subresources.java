@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Iterator;
 import java.util.Map;
 
-/** PATCH, and the subresources: status, scale, binding, eviction, log, finalize. */
+/** PATCH, and the subresources: status, approval, scale, binding, eviction, log, finalize. */
 final class Subresources {
     private final Map<ResourceType, ResourceHandler> handlers;
 
@@ -47,6 +47,15 @@ final class Subresources {
                     case "PUT" -> Response.object(req, 200, h.update(req, ns, name, "status"));
                     case "PATCH" -> Response.object(req, 200, patch(req, h, ns, name, "status"));
                     default -> throw ApiException.methodNotSupported(h.type().group(), h.type().resource() + "/status", method);
+                }
+            }
+            case "approval" -> {
+                // certificatesigningrequests/approval: the conditions of the status, as kube's approval strategy
+                switch (method) {
+                    case "GET" -> Response.object(req, 200, h.get(ns, name));
+                    case "PUT" -> Response.object(req, 200, h.update(req, ns, name, "approval"));
+                    case "PATCH" -> Response.object(req, 200, patch(req, h, ns, name, "approval"));
+                    default -> throw ApiException.methodNotSupported(h.type().group(), h.type().resource() + "/approval", method);
                 }
             }
             case "scale" -> scale(req, h, ns, name, method);

@@ -82,7 +82,9 @@ final class KubeFacts {
             "startTime", "startedAt", "finishedAt", "timeAdded");
 
     /** Base64 strings: {@code format: byte} in Kubernetes. */
-    private static final Set<String> BYTES = Set.of(CORE + "Secret.data", CORE + "ConfigMap.binaryData");
+    private static final Set<String> BYTES = Set.of(CORE + "Secret.data", CORE + "ConfigMap.binaryData",
+            "io.k8s.api.certificates.v1.CertificateSigningRequestSpec.request",
+            "io.k8s.api.certificates.v1.CertificateSigningRequestStatus.certificate");
 
     /**
      * The reference or format a {@code String} property has in Kubernetes: {@link Definitions#TIME}, "byte", or

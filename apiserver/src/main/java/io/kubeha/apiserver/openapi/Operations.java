@@ -239,10 +239,10 @@ final class Operations {
                                  List<Param> params) {
         String suffix = capitalize(sub);
         return switch (sub) {
-            case "status" -> new PathItem(path, params, List.of(
-                    read(id + suffix, gvk, tag, "read status of the specified " + t.kind(), object),
-                    replace(id + suffix, gvk, tag, "replace status of the specified " + t.kind(), object),
-                    patch(id + suffix, gvk, tag, "partially update status of the specified " + t.kind(), object)));
+            case "status", "approval" -> new PathItem(path, params, List.of(
+                    read(id + suffix, gvk, tag, "read " + sub + " of the specified " + t.kind(), object),
+                    replace(id + suffix, gvk, tag, "replace " + sub + " of the specified " + t.kind(), object),
+                    patch(id + suffix, gvk, tag, "partially update " + sub + " of the specified " + t.kind(), object)));
             case "scale" -> {
                 ObjectNode scale = Definitions.ref(Scale.define(defs));
                 Gvk scaleGvk = new Gvk("autoscaling", "v1", "Scale");

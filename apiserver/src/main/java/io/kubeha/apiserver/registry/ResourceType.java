@@ -18,7 +18,8 @@ import java.util.Set;
  * @param shortNames    kubectl's short names ({@code po})
  * @param categories    discovery categories ({@code all} for what {@code kubectl get all} lists)
  * @param model         the fabric8 model class
- * @param subresources  the subresources served ({@code status}, {@code scale}, {@code binding}, {@code eviction}, {@code log})
+ * @param subresources  the subresources served ({@code status}, {@code scale}, {@code binding}, {@code eviction}, {@code log},
+ *                      {@code finalize}, {@code approval})
  * @param verbs         the verbs allowed on the resource itself
  */
 public record ResourceType(String group, String version, String kind, String resource, String singular, boolean namespaced,

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -69,6 +70,9 @@ public final class Resources {
         t.add(rbac("ClusterRole", "clusterroles", "clusterrole", false, ClusterRole.class));
         t.add(rbac("RoleBinding", "rolebindings", "rolebinding", true, RoleBinding.class));
         t.add(rbac("ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", false, ClusterRoleBinding.class));
+        t.add(new ResourceType("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests",
+                "certificatesigningrequest", false, List.of("csr"), NONE, CertificateSigningRequest.class, Set.of("status", "approval"),
+                ResourceType.ALL_VERBS));
         return new Resources(t);
     }
 

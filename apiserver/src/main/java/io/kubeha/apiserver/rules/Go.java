@@ -93,4 +93,15 @@ final class Go {
         if (v.getStrVal() != null) return v.getStrVal();
         return String.valueOf(v.getIntVal() == null ? 0 : v.getIntVal());
     }
+
+    /** A []byte as {@code %#v} prints it: {@code []byte{0x2d, 0xa}}, or {@code []byte(nil)} when empty. */
+    static String bytes(byte[] b) {
+        if (b == null || b.length == 0) return "[]byte(nil)";
+        StringBuilder out = new StringBuilder(b.length * 6 + 8).append("[]byte{");
+        for (int i = 0; i < b.length; i++) {
+            if (i > 0) out.append(", ");
+            out.append("0x").append(Integer.toHexString(b[i] & 0xff));
+        }
+        return out.append('}').toString();
+    }
 }

@@ -12,7 +12,9 @@ enum NameRule {
     /** Services: their names become DNS labels and environment variable names, so they start with a letter. */
     DNS1035_LABEL(Names::dns1035Label),
     /** Kinds whose names only need to be a safe URL path segment (RBAC roles and bindings). */
-    PATH_SEGMENT(Names::pathSegment);
+    PATH_SEGMENT(Names::pathSegment),
+    /** Kinds whose names kube does not check at all (CertificateSigningRequests: "we don't care what you call them"). */
+    ANY(name -> List.of());
 
     private final Function<String, List<String>> check;
 

@@ -42,7 +42,8 @@ public final class Rules {
             Map.entry(io.fabric8.kubernetes.api.model.rbac.Role.class, new RbacRules.RoleRules()),
             Map.entry(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class, new RbacRules.ClusterRoleRules()),
             Map.entry(io.fabric8.kubernetes.api.model.rbac.RoleBinding.class, new RbacRules.RoleBindingRules()),
-            Map.entry(io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class, new RbacRules.ClusterRoleBindingRules()));
+            Map.entry(io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class, new RbacRules.ClusterRoleBindingRules()),
+            Map.entry(io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest.class, new CsrRules()));
 
     /**
      * The rules of {@code type}. A kind without rules of its own gets metadata checks only, namespaced when the

@@ -39,6 +39,18 @@ public interface TypeRules<T extends HasMetadata> {
      */
     default void prepareForUpdate(T obj, T old) {}
 
+    /**
+     * What an update through a subresource ({@code status}, {@code approval}) may change, as kube's status and
+     * approval strategies: {@code obj} is the stored object with the status the client sent; mutates {@code obj}.
+     * No-op for most kinds, whose status updates are stored as sent.
+     */
+    default void prepareForSubresourceUpdate(String subresource, T obj, T old) {}
+
+    /** Validation of an update through a subresource; by default none (status updates of most kinds are not checked). */
+    default List<FieldError> validateSubresourceUpdate(String subresource, T obj, T old) {
+        return List.of();
+    }
+
     /** Validation on create; empty means valid. Expects defaults applied and the name already generated. */
     List<FieldError> validateCreate(T obj);
 

@@ -30,7 +30,8 @@ public record FieldSelector(List<Term> terms) {
             "nodes", Set.of("spec.unschedulable"),
             "secrets", Set.of("type"),
             "namespaces", Set.of("status.phase"),
-            "replicasets.apps", Set.of("status.replicas"));
+            "replicasets.apps", Set.of("status.replicas"),
+            "certificatesigningrequests.certificates.k8s.io", Set.of("spec.signerName"));
 
     public boolean isEmpty() {
         return terms.isEmpty();
