@@ -192,6 +192,18 @@ class SecurityIT {
     }
 
     @Test
+    void aCertificateSigningRequestNamesWhoReallyAskedForIt() throws Exception {
+        String pem = io.kubeha.security.pki.Csrs.create(io.kubeha.security.pki.Csrs.newEcKey(), "system:node:n9", List.of("system:nodes"),
+                List.of(), List.of());
+        String csr = ("{\"apiVersion\": \"certificates.k8s.io/v1\", \"kind\": \"CertificateSigningRequest\", \"metadata\": {\"name\": \"forged\"},"
+                + " \"spec\": {\"request\": \"%s\", \"signerName\": \"kubernetes.io/kube-apiserver-client-kubelet\", \"usages\": [\"client auth\"],"
+                + " \"username\": \"system:node:n9\", \"groups\": [\"system:nodes\"]}}").formatted(java.util.Base64.getEncoder().encodeToString(pem.getBytes()));
+        kubectl.run(csr, Duration.ofSeconds(30), "apply", "-f", "-").orFail();
+        assertThat(kubectl.run("get", "csr", "forged", "-o", "jsonpath={.spec.username} {.spec.groups}").orFail().out())
+                .isEqualTo("kubernetes-admin [\"system:masters\",\"system:authenticated\"]");
+    }
+
+    @Test
     void aFabric8InformerFollowsChangesOverTls() throws Exception {
         Config config = Config.fromKubeconfig(Files.readString(admin));
         config.setOnlyHttpWatches(true);

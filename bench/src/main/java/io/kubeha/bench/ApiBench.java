@@ -41,8 +41,11 @@ public final class ApiBench {
     private final Config config;
     private final PrintStream progress;
     private final Phases phases;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private HttpClient http = plainClient();
+
+    private static HttpClient plainClient() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    }
 
     public ApiBench(Config config, PrintStream progress) {
         this.config = config;
@@ -51,9 +54,39 @@ public final class ApiBench {
     }
 
     public List<Phases.Result> run(String name, Store store) throws Exception {
+        return run(name, store, false);
+    }
+
+    /**
+     * With {@code secure}: HTTPS with HTTP/2 (what kubectl and client-go negotiate), the client authenticated by its
+     * certificate as a user who is not in system:masters, so that every request walks RBAC's bindings (a
+     * ClusterRoleBinding to cluster-admin among the bootstrap policy's), as an application's client would.
+     */
+    public List<Phases.Result> run(String name, Store store, boolean secure) throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
-        try (ApiServer server = new ApiServer(store, new InetSocketAddress(lo, Ports.free(lo))).start()) {
-            String base = "http://127.0.0.1:" + server.address().getPort();
+        java.nio.file.Path pkiDir = secure ? java.nio.file.Files.createTempDirectory("kubeha-bench-pki-") : null;
+        io.kubeha.apiserver.ApiServerConfig serverConfig = io.kubeha.apiserver.ApiServerConfig.of(new InetSocketAddress(lo, Ports.free(lo)));
+        io.kubeha.security.pki.Pki pki = null;
+        if (secure) {
+            pki = io.kubeha.security.pki.Pki.loadOrCreate(pkiDir, io.kubeha.security.pki.PkiOptions.defaults()
+                    .withSans(List.of("localhost"), List.of(lo)));
+            char[] pw = "bench".toCharArray();
+            serverConfig = serverConfig.withSecurity(io.kubeha.apiserver.ApiSecurity.of(
+                    new io.kubeha.apiserver.ServingTls(pki.servingKeyStore(pw), pw, List.of(pki.caCert())), pki.serviceAccountKeys()));
+        }
+        try (ApiServer server = new ApiServer(store, serverConfig).start()) {
+            String base = server.url();
+            if (secure) {
+                http = tlsClient(pki, pki.issueClient("kubernetes-admin", List.of("system:masters"), Duration.ofHours(1)));
+                send("POST", base + "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", """
+                        {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"kubeha-bench"},
+                         "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},
+                         "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"kubeha-bench"}]}""", 201);
+                http = tlsClient(pki, pki.issueClient("kubeha-bench", List.of(), Duration.ofHours(1)));
+                name = name + " TLS+RBAC";
+            } else {
+                http = plainClient();
+            }
             String run = Long.toHexString(System.nanoTime());
             String ns = "bench-" + run;
             String listNs = "bench-list-" + run;
@@ -89,7 +122,27 @@ public final class ApiBench {
                     send("GET", base + "/api/v1/namespaces/" + listNs + "/configmaps?resourceVersion=0", null, 200)));
             results.add(watchPhase(target, base, watchNs, value));
             return results;
+        } finally {
+            if (pkiDir != null) {
+                try (var files = java.nio.file.Files.walk(pkiDir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
         }
+    }
+
+    private static HttpClient tlsClient(io.kubeha.security.pki.Pki pki, io.kubeha.security.pki.CertAndKey me) throws Exception {
+        char[] pw = "bench".toCharArray();
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("me", me.key(), pw, new java.security.cert.Certificate[] {me.cert(), pki.caCert()});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(io.kubeha.security.pki.Pki.trustStore(pki.caCert()));
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(ctx).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     private Phases.Result watchPhase(String target, String base, String ns, String value) throws Exception {

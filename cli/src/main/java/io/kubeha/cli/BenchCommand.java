@@ -136,6 +136,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rounds", defaultValue = "1", description = "Rounds; medians are reported (default: ${DEFAULT-VALUE}).")
         int rounds;
 
+        @Option(names = "--security", defaultValue = "both", paramLabel = "plain|tls|both",
+                description = "plain: HTTP/1.1 without authentication (the figures before TLS); tls: HTTPS with HTTP/2, a client "
+                        + "certificate and RBAC, as a user's client meets the server; both (default): one after the other, with their ratio.")
+        String security;
+
         @Option(names = "--objects", defaultValue = "5000") int objects;
         @Option(names = "--gets", defaultValue = "10000") int gets;
         @Option(names = "--lists", defaultValue = "100") int lists;
@@ -149,6 +154,8 @@ final class BenchCommand implements Runnable {
                 if (!List.of("embedded", "etcd").contains(s)) throw new Main.UserError("--stores: unknown store '" + s + "'; choose from embedded, etcd");
             }
             if (rounds < 1) throw new Main.UserError("--rounds must be at least 1");
+            if (!List.of("plain", "tls", "both").contains(security)) throw new Main.UserError("--security: '" + security + "'; choose plain, tls or both");
+            List<Boolean> modes = security.equals("both") ? List.of(false, true) : List.of(security.equals("tls"));
             ApiBench api = new ApiBench(new ApiBench.Config(objects, gets, lists, listObjects, watchEvents, concurrency, 1024), System.err);
             StoreBench raw = new StoreBench(new StoreBench.Config(objects, gets, lists, listObjects, watchEvents, concurrency, 1024), System.err);
             List<Phases.Result> results = new ArrayList<>();
@@ -165,10 +172,15 @@ final class BenchCommand implements Runnable {
                         System.err.println("bench: round " + round + "/" + rounds + ": " + s + " ...");
                         Path tmp = s.equals("embedded") ? Files.createTempDirectory("kubeha-bench-api-") : null;
                         String uri = tmp != null ? "embedded:" + tmp : etcdUri;
-                        try (var store = Stores.open(uri, StoreOptions.DEFAULTS)) {
-                            results.addAll(api.run(s, store));
+                        for (boolean secure : modes) {
+                            if (tmp == null && s.equals("embedded")) tmp = Files.createTempDirectory("kubeha-bench-api-");
+                            uri = tmp != null ? "embedded:" + tmp : etcdUri;
+                            try (var store = Stores.open(uri, StoreOptions.DEFAULTS)) {
+                                results.addAll(api.run(s, store, secure));
+                            }
+                            if (tmp != null) deleteTree(tmp);
+                            tmp = null;
                         }
-                        if (tmp != null) deleteTree(tmp);
                         tmp = s.equals("embedded") ? Files.createTempDirectory("kubeha-bench-raw-") : null;
                         uri = tmp != null ? "embedded:" + tmp : etcdUri;
                         try (StoreTarget target = new StoreTarget(s + " store", Stores.open(uri, StoreOptions.DEFAULTS))) {
@@ -195,7 +207,27 @@ final class BenchCommand implements Runnable {
                         ratio(medians, s + " via API", "list " + listObjects, s + " store", "range " + listObjects),
                         ratio(medians, s + " via API", "watch delivery", s + " store", "watch delivery"));
             }
+            if (security.equals("both")) {
+                System.out.println();
+                System.out.println("| store | TLS+RBAC / plain: create p50 | get p50 | update p50 | list p50 | watch p50 | get throughput |");
+                System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+                for (String s : stores) {
+                    String plain = s + " via API";
+                    String tls = s + " TLS+RBAC via API";
+                    System.out.printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n", s,
+                            p50Ratio(medians, tls, plain, "create"), p50Ratio(medians, tls, plain, "get"), p50Ratio(medians, tls, plain, "update"),
+                            p50Ratio(medians, tls, plain, "list " + listObjects), p50Ratio(medians, tls, plain, "watch delivery"),
+                            ratio(medians, tls, "get", plain, "get"));
+                }
+            }
             return 0;
+        }
+
+        /** How many times the first target's median latency is the second's. */
+        private static double p50Ratio(List<Phases.Result> rs, String t1, String t2, String op) {
+            double a = rs.stream().filter(r -> r.target().equals(t1) && r.op().equals(op)).mapToDouble(Phases.Result::p50Micros).findFirst().orElse(Double.NaN);
+            double b = rs.stream().filter(r -> r.target().equals(t2) && r.op().equals(op)).mapToDouble(Phases.Result::p50Micros).findFirst().orElse(Double.NaN);
+            return a / b;
         }
 
         private static double ratio(List<Phases.Result> rs, String t1, String op1, String t2, String op2) {

@@ -74,10 +74,7 @@ final class ResourceHandler {
         try {
             if (ct != null && (ct.equals("application/yaml") || ct.equals("application/apply-patch+yaml"))) {
                 tree = Json.YAML.readTree(body);
-            } else if (ct != null && ct.equals(ProtobufBodies.CONTENT_TYPE) && ProtobufBodies.supports(expectedKind)) {
-                // kubectl 1.32+ certificate approve/deny sends the CSR only this way
-                tree = ProtobufBodies.decode(body, expectedKind);
-            } else if (ct != null && ct.equals(ProtobufBodies.CONTENT_TYPE)) {
+            } else if (ct != null && ct.equals("application/vnd.kubernetes.protobuf")) {
                 throw new ApiException(415, "UnsupportedMediaType", "this server decodes JSON and YAML request bodies, not "
                         + "protobuf (kubectl's create generators send protobuf): write the object as YAML and use kubectl apply -f, "
                         + "for example kubectl create ... --dry-run=client -o yaml | kubectl apply -f -", null);

@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * What a user may write beyond RBAC's verbs, checked on the object about to be stored (so PATCH and apply are
  * checked as much as POST and PUT): kube's RBAC escalation prevention (no one grants or binds what they do not
- * hold, unless allowed escalate or bind) and NodeRestriction (a node creates only its own Node and Lease).
+ * hold, unless allowed escalate or bind) and NodeRestriction (a node creates only its own Node and Lease); a new
+ * CertificateSigningRequest gets its requestor (spec.username, uid, groups, extra) from the authenticated user.
  */
 final class WriteChecks implements Admission.WriteChecks {
     private static final String RBAC = "rbac.authorization.k8s.io";
@@ -24,7 +25,12 @@ final class WriteChecks implements Admission.WriteChecks {
     @Override
     public void check(ResourceType type, ObjectNode next, ObjectNode old, Request req) {
         UserInfo user = req == null ? null : req.user();
-        if (user == null || user.groups().contains("system:masters")) return;
+        if (user == null) return;
+        if (old == null && type.group().equals("certificates.k8s.io") && type.resource().equals("certificatesigningrequests")) {
+            // who asked is who the server authenticated, whatever the body says
+            io.kubeha.apiserver.rules.CsrRules.setRequestor(next, user.name(), user.uid(), user.groups(), user.extra());
+        }
+        if (user.groups().contains("system:masters")) return;
         String name = next.path("metadata").path("name").asString("");
         if (type.group().equals(RBAC)) {
             Optional<String> refusal = switch (type.resource()) {

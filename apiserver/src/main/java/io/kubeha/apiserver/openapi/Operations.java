@@ -253,6 +253,8 @@ final class Operations {
             }
             case "binding" -> create(path, params, id + suffix, tag, "create binding of a " + t.kind(), Binding.class, "", "v1");
             case "eviction" -> create(path, params, id + suffix, tag, "create eviction of a " + t.kind(), Eviction.class, "policy", "v1");
+            case "token" -> create(path, params, id + suffix, tag, "create token of a " + t.kind(),
+                    io.fabric8.kubernetes.api.model.authentication.TokenRequest.class, "authentication.k8s.io", "v1");
             case "log" -> new PathItem(path, params, List.of(new Op("get", "read" + id + suffix, "get", gvk, tag,
                     "read log of the specified " + t.kind(), LOG, null, false, ANY,
                     List.of(ok(Json.object().put("type", "string")), unauthorized()), List.of("text/plain"))));
