@@ -149,7 +149,7 @@ class CertificateSigningRequestIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/usr/bin/kubectl", "/usr/lib/google-cloud-sdk/bin/kubectl.1.27"})
+    @ValueSource(strings = {"/usr/lib/google-cloud-sdk/bin/kubectl.1.31", "/usr/lib/google-cloud-sdk/bin/kubectl.1.27"}) // 1.32+: protobuf
     void appliedListedApprovedAndIssued(String binary) throws Exception {
         Kubectl k = api.kubectl(Path.of(binary));
         String name = applied(newest, "n1-" + unique());
@@ -182,7 +182,7 @@ class CertificateSigningRequestIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/usr/bin/kubectl", "/usr/lib/google-cloud-sdk/bin/kubectl.1.27"})
+    @ValueSource(strings = {"/usr/lib/google-cloud-sdk/bin/kubectl.1.31", "/usr/lib/google-cloud-sdk/bin/kubectl.1.27"}) // 1.32+: protobuf
     void deniedWithKubectl(String binary) throws Exception {
         Kubectl k = api.kubectl(Path.of(binary));
         String name = applied(oldest, "n2-" + unique());

@@ -21,8 +21,20 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = "Runs a node agent (the kubelet's role): registers the node and runs the pods bound to it as processes.")
 final class AgentCommand implements Callable<Integer> {
-    @Option(names = "--kubeconfig", required = true, description = "The API server to use (kubeha server writes DATA_DIR/admin.kubeconfig).")
+    @Option(names = "--kubeconfig", description = "The API server to use and the credentials (else join with --server and --token).")
     Path kubeconfig;
+
+    @Option(names = "--server", paramLabel = "https://HOST:PORT", description = "Join this cluster with --token (kubeadm join): the agent "
+            + "asks for its own client certificate and keeps it in DATA_DIR/kubelet.kubeconfig.")
+    String server;
+
+    @Option(names = "--token", description = "A bootstrap token (kubeha token create) to join with.")
+    String token;
+
+    @Option(names = "--discovery-token-ca-cert-hash", paramLabel = "sha256:HEX",
+            description = "Pin the cluster CA (kubeha token create --print-join-command prints it); without, the CA is trusted "
+                    + "because the token signed cluster-info.")
+    String caHash;
 
     @Option(names = "--node-name", required = true, description = "This node's name.")
     String nodeName;
@@ -98,7 +110,16 @@ final class AgentCommand implements Callable<Integer> {
             System.err.println("kubeha agent: images not (re)imported into " + images.root() + ": " + e.getMessage());
         }
         CountDownLatch stop = new CountDownLatch(1);
-        try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
+        Path credentials = kubeconfig;
+        if (credentials == null) {
+            if (server == null || token == null) {
+                throw new Main.UserError("give --kubeconfig, or --server https://HOST:6443 and --token T to join (kubeha token create prints one)");
+            }
+            credentials = TlsBootstrap.kubeconfig(config.dataDir(), server, token, caHash, nodeName);
+        } else if (server != null || token != null) {
+            throw new Main.UserError("--kubeconfig and --server/--token exclude each other: one says who the agent is");
+        }
+        try (KubernetesClient client = Clients.fromKubeconfig(credentials);
              Agent agent = new Agent(client, config).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             String nodes = config.simulateNodes() == 0 ? "node " + nodeName

@@ -108,8 +108,40 @@ final class Security {
 
     /** A client of the API server at {@code url} as {@code user} (its groups: none beyond system:authenticated). */
     KubernetesClient client(String url, String user) {
-        CertAndKey cert = pki.issueClient(user, List.of(), CLIENT_VALIDITY);
+        return client(url, user, List.of());
+    }
+
+    KubernetesClient client(String url, String user, List<String> groups) {
+        CertAndKey cert = pki.issueClient(user, groups, CLIENT_VALIDITY);
         return Clients.fromConfig(Config.fromKubeconfig(Kubeconfigs.withCertificate("kubeha", url, pki.caPem(), user, cert)));
+    }
+
+    /**
+     * kubeadm's cluster-info: kube-public/cluster-info holds a kubeconfig with only the cluster (this server's address
+     * and the CA), which anyone may read and the bootstrap signer signs per token; joining nodes start from it.
+     */
+    void publishClusterInfo(String url) {
+        String kubeconfig = Kubeconfigs.clusterOnly("", url, pki.caPem());
+        try (KubernetesClient admin = client(url, "kubernetes-admin", List.of("system:masters"))) {
+            var cms = admin.configMaps().inNamespace("kube-public");
+            var existing = cms.withName("cluster-info").get();
+            if (existing == null) {
+                cms.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("cluster-info")
+                        .withNamespace("kube-public").endMetadata().addToData("kubeconfig", kubeconfig).build()).create();
+            } else if (existing.getData() == null || !kubeconfig.equals(existing.getData().get("kubeconfig"))) {
+                existing.setData(new java.util.LinkedHashMap<>(existing.getData() == null ? java.util.Map.of() : existing.getData()));
+                existing.getData().put("kubeconfig", kubeconfig);
+                cms.resource(existing).update();
+            }
+        } catch (RuntimeException e) {
+            // another master wrote it first: joining nodes find theirs
+            System.err.println("kubeha server: warning: cannot publish kube-public/cluster-info: " + e.getMessage());
+        }
+    }
+
+    /** Signs approved client-certificate requests with the cluster CA (the controller-manager's csrsigning). */
+    io.kubeha.controllers.certificates.CsrSigner csrSigner() {
+        return (csrPem, usages, validity) -> io.kubeha.security.pki.Pem.cert(pki.signCsr(csrPem, usages, validity));
     }
 
     private static char[] randomPassword() {

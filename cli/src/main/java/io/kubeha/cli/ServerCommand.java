@@ -181,6 +181,11 @@ final class ServerCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             String url = api.url();
             Path kubeconfig = security != null ? security.writeAdminKubeconfig(url) : Kubeconfig.write(dataDir.resolve("admin.kubeconfig"), url);
+            if (security != null) {
+                String host = advertiseAddress != null ? advertiseAddress : api.address().getAddress().isAnyLocalAddress() ? "127.0.0.1"
+                        : api.address().getAddress().getHostAddress();
+                security.publishClusterInfo("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + api.address().getPort());
+            }
             System.err.println("kubeha server: serving on " + url + " (store " + s.describe() + ", revision "
                     + s.currentRevision() + ")");
             System.err.println("kubeha server: kubectl --kubeconfig " + kubeconfig + " get namespaces");
@@ -189,7 +194,8 @@ final class ServerCommand implements Callable<Integer> {
             try (io.fabric8.kubernetes.client.KubernetesClient cmClient = security != null ? security.client(url, "system:kube-controller-manager") : Clients.forUrl(url);
                  io.fabric8.kubernetes.client.KubernetesClient schedulerClient = security != null ? security.client(url, "system:kube-scheduler") : Clients.forUrl(url);
                  AutoCloseable controllers = disable.contains("controller-manager") ? () -> { }
-                         : new io.kubeha.controllers.ControllerManager(cmClient, cmConfig).start();
+                         : new io.kubeha.controllers.ControllerManager(cmClient, cmConfig)
+                                 .withCsrSigner(security == null ? null : security.csrSigner()).start();
                  AutoCloseable podScheduler = disable.contains("scheduler") ? () -> { }
                          : new io.kubeha.scheduler.Scheduler(schedulerClient, schedulerConfig).start()) {
                 java.util.List<String> running = new java.util.ArrayList<>();

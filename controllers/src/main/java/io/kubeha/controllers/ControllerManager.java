@@ -54,6 +54,10 @@ public final class ControllerManager implements AutoCloseable {
         // with default options here; a term builds it with Config.nodeLifecycle() (see build)
         m.put(NodeLifecycleController.NAME, NodeLifecycleController::new);
         m.put(TaintEvictionController.NAME, TaintEvictionController::new);
+        m.put(io.kubeha.controllers.certificates.CsrApprovingController.NAME, io.kubeha.controllers.certificates.CsrApprovingController::new);
+        // signs only with a CA handed over (withCsrSigner), as kube's needs --cluster-signing-cert-file
+        m.put(io.kubeha.controllers.certificates.CsrSigningController.NAME, ctx -> new io.kubeha.controllers.certificates.CsrSigningController(ctx, null));
+        m.put(io.kubeha.controllers.bootstrap.BootstrapSignerController.NAME, io.kubeha.controllers.bootstrap.BootstrapSignerController::new);
         CONTROLLERS = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -178,16 +182,26 @@ public final class ControllerManager implements AutoCloseable {
         }
     }
 
+    /** Sign approved client-certificate requests with this CA (kube's --cluster-signing-cert-file); set before start. */
+    public ControllerManager withCsrSigner(io.kubeha.controllers.certificates.CsrSigner signer) {
+        this.csrSigner = signer;
+        return this;
+    }
+
     /** A controller for one term; those with options in the Config get them here. */
     private Controller build(String name, ControllerContext ctx) {
         if (name.equals(NodeLifecycleController.NAME)) {
             return new NodeLifecycleController(ctx, config.nodeLifecycle());
+        }
+        if (name.equals(io.kubeha.controllers.certificates.CsrSigningController.NAME)) {
+            return new io.kubeha.controllers.certificates.CsrSigningController(ctx, csrSigner);
         }
         return CONTROLLERS.get(name).apply(ctx);
     }
 
     private final KubernetesClient client;
     private final Config config;
+    private volatile io.kubeha.controllers.certificates.CsrSigner csrSigner;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private volatile boolean closed;

@@ -1,0 +1,182 @@
+package io.kubeha.cli;
+
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
+import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.kubeha.security.pki.CertAndKey;
+import io.kubeha.security.pki.Csrs;
+import io.kubeha.security.pki.Kubeconfigs;
+import io.kubeha.security.pki.Pem;
+import io.kubeha.security.pki.Pki;
+import io.kubeha.security.tokens.BootstrapToken;
+import io.kubeha.security.tokens.ClusterInfoSignatures;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The kubelet's TLS bootstrap, as kubeadm join does it, for an agent that knows only the server's address and a
+ * bootstrap token: read kube-public/cluster-info over an unverified connection, trust its CA only if the token's JWS
+ * signature over it matches (and, when given, the CA's hash), then ask for a client certificate of
+ * {@code system:node:NAME} with a CertificateSigningRequest authenticated by the token, which the controller-manager
+ * approves and signs. The result is DATA_DIR/kubelet.kubeconfig, reused at the next start while its certificate is good.
+ */
+final class TlsBootstrap {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Duration WAIT = Duration.ofMinutes(5);
+    /** A certificate this close to its end is asked for again (kubelet rotates at 70-90% of its life). */
+    private static final Duration RENEW_BEFORE = Duration.ofDays(30);
+
+    private TlsBootstrap() {}
+
+    static Path kubeconfig(Path dataDir, String server, String token, String caHash, String nodeName) throws Exception {
+        Path file = dataDir.resolve("kubelet.kubeconfig");
+        if (Files.exists(file) && stillGood(file)) return file;
+        BootstrapToken t;
+        try {
+            t = BootstrapToken.parse(token);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError("--token: " + e.getMessage());
+        }
+        String base = server.replaceAll("/+$", "");
+        if (!base.startsWith("https://")) throw new Main.UserError("--server: '" + server + "' must be an https:// URL (the API server serves TLS only)");
+        System.err.println("kubeha agent: joining " + base + " with bootstrap token " + t.id() + " ...");
+        String caPem = discover(base, t, caHash);
+        String bootstrapConfig = Kubeconfigs.withToken("kubeha", base, caPem, "system:bootstrap:" + t.id(), t.toString());
+        KeyPair key = Csrs.newEcKey();
+        String csrPem = Csrs.create(key, "system:node:" + nodeName, List.of("system:nodes"), List.of(), List.of());
+        String name = "node-csr-" + UUID.randomUUID().toString().substring(0, 8);
+        Config config = Config.fromKubeconfig(bootstrapConfig);
+        config.setRequestRetryBackoffLimit(1);
+        try (KubernetesClient client = Clients.fromConfig(config)) {
+            try {
+                client.certificates().v1().certificateSigningRequests().resource(new CertificateSigningRequestBuilder().withNewMetadata()
+                        .withName(name).endMetadata().withNewSpec().withRequest(Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.UTF_8)))
+                        .withSignerName("kubernetes.io/kube-apiserver-client-kubelet").withUsages("digital signature", "client auth")
+                        .endSpec().build()).create();
+            } catch (KubernetesClientException e) {
+                throw new Main.UserError(e.getCode() == 401 ? "the API server refused bootstrap token " + t.id()
+                        + " (unknown, expired or without the authentication usage): make a new one with `kubeha token create`"
+                        : "cannot ask for a client certificate: " + e.getMessage());
+            }
+            System.err.println("kubeha agent: asked for the client certificate of system:node:" + nodeName + " (csr " + name + "), waiting for it ...");
+            Instant deadline = Instant.now().plus(WAIT);
+            Instant nextNote = Instant.now().plusSeconds(10);
+            while (true) {
+                CertificateSigningRequest csr = client.certificates().v1().certificateSigningRequests().withName(name).get();
+                if (csr != null && csr.getStatus() != null) {
+                    if (csr.getStatus().getConditions() != null) {
+                        for (var c : csr.getStatus().getConditions()) {
+                            if (c.getType().equals("Denied") || c.getType().equals("Failed")) {
+                                throw new Main.UserError("csr " + name + " was " + c.getType().toLowerCase() + ": " + c.getMessage());
+                            }
+                        }
+                    }
+                    String cert = csr.getStatus().getCertificate();
+                    if (cert != null && !cert.isEmpty()) {
+                        X509Certificate issued = Pem.certs(new String(Base64.getDecoder().decode(cert), StandardCharsets.UTF_8)).getFirst();
+                        Files.createDirectories(dataDir);
+                        Kubeconfigs.write(file, Kubeconfigs.withCertificate("kubeha", base, caPem, "system:node:" + nodeName,
+                                new CertAndKey(issued, key.getPrivate())));
+                        System.err.println("kubeha agent: joined as system:node:" + nodeName + "; credentials in " + file);
+                        return file;
+                    }
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw new Main.UserError("csr " + name + " was not signed within " + WAIT.toMinutes() + " minutes: is the controller-manager "
+                            + "running with the cluster CA (kubeha server), or approve it by hand: kubectl certificate approve " + name);
+                }
+                if (Instant.now().isAfter(nextNote)) {
+                    System.err.println("kubeha agent: still waiting for csr " + name + " to be approved and signed ...");
+                    nextNote = Instant.now().plusSeconds(10);
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    /** kubeadm's token discovery: the CA from cluster-info, trusted because the token signed it. */
+    private static String discover(String base, BootstrapToken t, String caHash) throws Exception {
+        HttpClient http = HttpClient.newBuilder().sslContext(trustAnything()).connectTimeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/kube-public/configmaps/cluster-info"))
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new Main.UserError("cannot reach " + base + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
+        if (r.statusCode() != 200) {
+            throw new Main.UserError(base + " did not give kube-public/cluster-info (HTTP " + r.statusCode() + "): is it a kubeha server?");
+        }
+        JsonNode data = JSON.readTree(r.body()).path("data");
+        String kubeconfig = data.path("kubeconfig").asString("");
+        String jws = data.path("jws-kubeconfig-" + t.id()).asString("");
+        if (jws.isEmpty()) {
+            throw new Main.UserError("cluster-info holds no signature for token " + t.id()
+                    + ": the token is unknown, expired or may not sign; make a new one with `kubeha token create`");
+        }
+        if (!ClusterInfoSignatures.verify(kubeconfig, jws, t)) {
+            throw new Main.UserError("cluster-info's signature does not match token " + t
+                    + ": a wrong token, or someone between this node and the server; nothing was trusted");
+        }
+        JsonNode cluster = YAMLMapper.builder().build().readTree(kubeconfig).path("clusters").path(0).path("cluster");
+        String caPem = new String(Base64.getDecoder().decode(cluster.path("certificate-authority-data").asString("")), StandardCharsets.UTF_8);
+        X509Certificate ca = Pem.certs(caPem).getFirst();
+        if (caHash != null && !caHash.isEmpty() && !Pki.caHash(ca).equalsIgnoreCase(caHash.strip())) {
+            throw new Main.UserError("--discovery-token-ca-cert-hash: the cluster's CA hashes to " + Pki.caHash(ca) + ", not " + caHash
+                    + "; nothing was trusted");
+        }
+        return caPem;
+    }
+
+    private static boolean stillGood(Path kubeconfig) {
+        try {
+            JsonNode user = YAMLMapper.builder().build().readTree(Files.readString(kubeconfig)).path("users").path(0).path("user");
+            X509Certificate cert = Pem.certs(new String(Base64.getDecoder().decode(user.path("client-certificate-data").asString("")),
+                    StandardCharsets.UTF_8)).getFirst();
+            return cert.getNotAfter().toInstant().isAfter(Instant.now().plus(RENEW_BEFORE));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Only for reading cluster-info, whose content is then checked by its signature. */
+    private static SSLContext trustAnything() throws Exception {
+        X509ExtendedTrustManager any = new X509ExtendedTrustManager() {
+            @Override public void checkClientTrusted(X509Certificate[] c, String a, Socket s) { }
+            @Override public void checkServerTrusted(X509Certificate[] c, String a, Socket s) { }
+            @Override public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) { }
+            @Override public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) { }
+            @Override public void checkClientTrusted(X509Certificate[] c, String a) { }
+            @Override public void checkServerTrusted(X509Certificate[] c, String a) { }
+            @Override public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {any}, null);
+        return ctx;
+    }
+}
