@@ -74,6 +74,9 @@ class ServerProcessIT {
                     .isNotEmpty();
             assertThat(new Kubectl(java.nio.file.Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.31"), kubeconfig).run("auth", "can-i", "delete", "pods", "--as", "system:kube-scheduler").out().strip()).isEqualTo("yes");
             assertThat(new Kubectl(java.nio.file.Path.of("/usr/lib/google-cloud-sdk/bin/kubectl.1.31"), kubeconfig).run("auth", "can-i", "delete", "secrets", "--as", "system:kube-scheduler").out().strip()).isEqualTo("no");
+            // the aggregated roles get their rules written in, as kube's clusterrole-aggregation controller does
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(kubectl.run("get", "clusterrole", "view", "-o",
+                    "jsonpath={.rules[*].resources}").orFail().out()).contains("pods", "configmaps").doesNotContain("secrets"));
             assertThat(server.isAlive()).as(Files.readString(dir.resolve("server.log"))).isTrue();
         }
     }

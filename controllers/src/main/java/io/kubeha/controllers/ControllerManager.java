@@ -58,6 +58,7 @@ public final class ControllerManager implements AutoCloseable {
         // signs only with a CA handed over (withCsrSigner), as kube's needs --cluster-signing-cert-file
         m.put(io.kubeha.controllers.certificates.CsrSigningController.NAME, ctx -> new io.kubeha.controllers.certificates.CsrSigningController(ctx, null));
         m.put(io.kubeha.controllers.bootstrap.BootstrapSignerController.NAME, io.kubeha.controllers.bootstrap.BootstrapSignerController::new);
+        m.put(io.kubeha.controllers.rbac.ClusterRoleAggregationController.NAME, io.kubeha.controllers.rbac.ClusterRoleAggregationController::new);
         CONTROLLERS = java.util.Collections.unmodifiableMap(m);
     }
 

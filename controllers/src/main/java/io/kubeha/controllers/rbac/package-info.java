@@ -1,0 +1,2 @@
+/** kube-controller-manager's clusterrole-aggregation controller. */
+package io.kubeha.controllers.rbac;
