@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian packages: etcd, Maven, iproute2 and curl for the --netns tests, the Python client), then runs the whole test suite,
+# Installs what the tests need (Debian packages: etcd, Maven, iproute2 and curl for the --netns tests, the Python client, node and npm), then runs the whole test suite,
 # scenario tests included. Run as root on a fresh machine: ./test.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
@@ -13,6 +13,9 @@ command -v mvn >/dev/null 2>&1 || missing+=(maven)
 [ -x /usr/bin/curl ] || missing+=(curl)
 # the official Python client, for SecurityIT (Debian's package, for the system python3)
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || missing+=(python3-kubernetes)
+# node and npm, for SecurityIT's @kubernetes/client-node informer (the test installs the client from the npm registry)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} ..."
   if [ "$(id -u)" -ne 0 ]; then

@@ -235,6 +235,38 @@ class SecurityIT {
     }
 
     @Test
+    void theJavaScriptClientsInformerWorksWithTheAdminKubeconfig() throws Exception {
+        // @kubernetes/client-node 1.x refuses plain HTTP without skipTLSVerify: the case that made TLS needed
+        Path js = dir.resolve("js");
+        Files.createDirectories(js);
+        Process install = new ProcessBuilder("npm", "install", "--silent", "--no-audit", "--no-fund", "@kubernetes/client-node@1")
+                .directory(js.toFile()).redirectErrorStream(true).start();
+        String installed = new String(install.getInputStream().readAllBytes());
+        assertThat(install.waitFor(300, TimeUnit.SECONDS)).as("npm install").isTrue();
+        assertThat(install.exitValue()).as("npm install @kubernetes/client-node: " + installed).isZero();
+        Files.writeString(js.resolve("informer.mjs"), """
+                import * as k8s from '@kubernetes/client-node';
+                const kc = new k8s.KubeConfig();
+                kc.loadFromFile(process.argv[2]);
+                const core = kc.makeApiClient(k8s.CoreV1Api);
+                const informer = k8s.makeInformer(kc, '/api/v1/namespaces/default/configmaps',
+                    () => core.listNamespacedConfigMap({namespace: 'default'}));
+                informer.on('add', (cm) => {
+                    if (cm.metadata.name === 'from-js') { console.log('informed ' + cm.metadata.name); process.exit(0); }
+                });
+                informer.on('error', (e) => { console.error('informer error', e); process.exit(3); });
+                await informer.start();
+                await core.createNamespacedConfigMap({namespace: 'default', body: {metadata: {name: 'from-js'}, data: {k: 'v'}}});
+                setTimeout(() => { console.error('no event within 20 s'); process.exit(4); }, 20000);
+                """);
+        Process node = new ProcessBuilder("node", "informer.mjs", admin.toString()).directory(js.toFile()).redirectErrorStream(true).start();
+        String out = new String(node.getInputStream().readAllBytes());
+        assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(node.exitValue()).as(out).isZero();
+        assertThat(out).contains("informed from-js");
+    }
+
+    @Test
     void theOfficialPythonClientWorksWithTheAdminKubeconfig() throws Exception {
         Path python = Path.of("/usr/bin/python3");
         assertThat(python).as("the Python client test needs Debian's python3-kubernetes (test.sh installs it)").exists();
