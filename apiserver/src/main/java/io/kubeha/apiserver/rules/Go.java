@@ -16,30 +16,9 @@ import java.util.TreeMap;
 final class Go {
     private Go() {}
 
-    /** Go's strconv.Quote. */
+    /** Go's strconv.Quote (one copy, shared with RBAC's messages). */
     static String quote(String s) {
-        if (s == null) return "\"\"";
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        s.codePoints().forEach(c -> {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case 7 -> b.append("\\a");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                case 11 -> b.append("\\v");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", c));
-                    else if (Character.isISOControl(c) || !Character.isDefined(c)) {
-                        b.append(c > 0xffff ? String.format("\\U%08x", c) : String.format("\\u%04x", c));
-                    } else b.appendCodePoint(c);
-                }
-            }
-        });
-        return b.append('"').toString();
+        return s == null ? "\"\"" : io.kubeha.security.auth.GoStrings.quote(s);
     }
 
     /** {@code map[string]string{"a":"b", "c":"d"}}; Go prints a nil map as {@code map[string]string(nil)}. */
