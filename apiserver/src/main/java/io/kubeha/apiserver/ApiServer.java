@@ -68,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
         String address = bound.getHostString() + ":" + bound.getPort();
         this.handlers = new Handlers(resources, store, config.clock(), ServiceAllocator.create(store, config.allocator(), config.clock()),
                 new InetSocketAddress(config.advertised(bound.getAddress()), bound.getPort()),
-                config.defaultNotReadyTolerationSeconds(), config.defaultUnreachableTolerationSeconds());
+                config.defaultNotReadyTolerationSeconds(), config.defaultUnreachableTolerationSeconds(), config.encryption());
         this.caches = handlers.caches();
         io.kubeha.apiserver.http.Gate gate = null;
         if (secure) {

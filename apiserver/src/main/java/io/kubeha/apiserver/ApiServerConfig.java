@@ -3,6 +3,7 @@ package io.kubeha.apiserver;
 import io.kubeha.apiserver.alloc.AllocatorConfig;
 import io.kubeha.apiserver.alloc.PortRange;
 import io.kubeha.apiserver.alloc.ServiceCidr;
+import io.kubeha.security.encryption.EncryptionConfig;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -25,10 +26,13 @@ import java.util.Objects;
  * @param advertiseAddress the address the rest of the cluster reaches this server by (its endpoint of the kubernetes
  *                      Service), as kube-apiserver's {@code --advertise-address}; null: the bind address, or, when
  *                      that is the wildcard, this machine's first non-loopback IPv4 address (127.0.0.1 if it has none)
+ * @param encryption    how objects are stored, per resource: encrypted or as is (kube-apiserver's
+ *                      {@code --encryption-provider-config}); null: {@link EncryptionConfig#identity()}, all as is
  */
 public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock,
                               long defaultNotReadyTolerationSeconds, long defaultUnreachableTolerationSeconds,
-                              java.net.InetAddress advertiseAddress, ApiSecurity security) {
+                              java.net.InetAddress advertiseAddress, ApiSecurity security,
+                              EncryptionConfig encryption) {
     public static final String DEFAULT_SERVICE_CIDR = "127.20.0.0/16";
     public static final String DEFAULT_NODE_PORT_RANGE = "30000-32767";
     /** Kubernetes' default for both default tolerations: five minutes. */
@@ -37,6 +41,7 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
     public ApiServerConfig {
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(clock, "clock");
+        if (encryption == null) encryption = EncryptionConfig.identity();
         ServiceCidr.parse(serviceCidr); // fails early, saying what is wrong
         PortRange.parse(nodePortRange);
         if (defaultNotReadyTolerationSeconds < 0) {
@@ -45,6 +50,13 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
         if (defaultUnreachableTolerationSeconds < 0) {
             throw new IllegalArgumentException("default unreachable toleration seconds must not be negative, got " + defaultUnreachableTolerationSeconds);
         }
+    }
+
+    public ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock,
+                           long defaultNotReadyTolerationSeconds, long defaultUnreachableTolerationSeconds,
+                           java.net.InetAddress advertiseAddress, ApiSecurity security) {
+        this(bind, serviceCidr, nodePortRange, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds,
+                advertiseAddress, security, null);
     }
 
     public ApiServerConfig(InetSocketAddress bind, String serviceCidr, String nodePortRange, Clock clock) {
@@ -62,7 +74,7 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
             throw new IllegalArgumentException("the advertise address must be one the cluster can reach, not " + address.getHostAddress());
         }
         return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, defaultNotReadyTolerationSeconds,
-                defaultUnreachableTolerationSeconds, address, security);
+                defaultUnreachableTolerationSeconds, address, security, encryption);
     }
 
     /** What the kubernetes Service's endpoint for this server is, once it listens on {@code port}. */
@@ -88,23 +100,29 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
 
     public ApiServerConfig withServiceCidr(String cidr) {
         return new ApiServerConfig(bind, cidr, nodePortRange, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds,
-                advertiseAddress, security);
+                advertiseAddress, security, encryption);
     }
 
     public ApiServerConfig withNodePortRange(String range) {
         return new ApiServerConfig(bind, serviceCidr, range, clock, defaultNotReadyTolerationSeconds, defaultUnreachableTolerationSeconds,
-                advertiseAddress, security);
+                advertiseAddress, security, encryption);
     }
 
     /** The tolerationSeconds of the default not-ready and unreachable tolerations (DefaultTolerationSeconds). */
     public ApiServerConfig withDefaultTolerationSeconds(long notReady, long unreachable) {
-        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, notReady, unreachable, advertiseAddress, security);
+        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, notReady, unreachable, advertiseAddress, security, encryption);
     }
 
     /** Serve HTTPS only, authenticating and authorizing every request. */
     public ApiServerConfig withSecurity(ApiSecurity security) {
         return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, defaultNotReadyTolerationSeconds,
-                defaultUnreachableTolerationSeconds, advertiseAddress, security);
+                defaultUnreachableTolerationSeconds, advertiseAddress, security, encryption);
+    }
+
+    /** Encrypt objects at rest as {@code encryption} says (kube-apiserver's --encryption-provider-config). */
+    public ApiServerConfig withEncryption(EncryptionConfig encryption) {
+        return new ApiServerConfig(bind, serviceCidr, nodePortRange, clock, defaultNotReadyTolerationSeconds,
+                defaultUnreachableTolerationSeconds, advertiseAddress, security, encryption);
     }
 
     AllocatorConfig allocator() {

@@ -101,6 +101,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--audit-log-maxbackup", defaultValue = "10", description = "Rotated audit logs kept (default: ${DEFAULT-VALUE}; 0: all).")
     int auditLogMaxBackup;
 
+    @Option(names = "--encryption-provider-config", paramLabel = "FILE",
+            description = "An apiserver.config.k8s.io/v1 EncryptionConfiguration saying which resources are encrypted at rest"
+                    + " in the store, and with which keys (aesgcm or identity), as kube-apiserver's (default: none, all stored as is).")
+    Path encryptionProviderConfig;
+
     @Option(names = "--compaction-interval", defaultValue = "5m",
             description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
     String compactionInterval;
@@ -146,6 +151,13 @@ final class ServerCommand implements Callable<Integer> {
                     .withAdvertiseAddress(advertiseAddress == null ? null : ipLiteral(advertiseAddress));
         } catch (RuntimeException e) {
             throw new Main.UserError(e.getMessage());
+        }
+        if (encryptionProviderConfig != null) {
+            try {
+                config = config.withEncryption(io.kubeha.security.encryption.EncryptionConfig.load(encryptionProviderConfig));
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserError("--encryption-provider-config: " + e.getMessage());
+            }
         }
         Duration interval = Args.duration("--compaction-interval", compactionInterval);
         Files.createDirectories(dataDir);

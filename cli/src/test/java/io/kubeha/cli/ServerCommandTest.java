@@ -30,4 +30,26 @@ class ServerCommandTest {
         assertThat(run("server", "--data-dir", "/nonexistent/server", "--advertise-address", "0.0.0.0"))
                 .contains("the advertise address must be one the cluster can reach, not 0.0.0.0");
     }
+
+    @Test
+    void aBadEncryptionProviderConfigIsOneLineWithTheLibrarysMessage() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("encryption", ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, """
+                    apiVersion: apiserver.config.k8s.io/v1
+                    kind: EncryptionConfiguration
+                    resources:
+                      - resources: [secrets]
+                        providers:
+                          - aescbc:
+                              keys: [{name: k, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]
+                    """);
+            assertThat(run("server", "--data-dir", "/nonexistent/server", "--encryption-provider-config", file.toString()))
+                    .contains("--encryption-provider-config: " + file + ": resources[0].providers[0].aescbc: provider aescbc is not supported");
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+        assertThat(run("server", "--data-dir", "/nonexistent/server", "--encryption-provider-config", "/nonexistent/enc.yaml"))
+                .contains("--encryption-provider-config: /nonexistent/enc.yaml: cannot read the encryption config");
+    }
 }

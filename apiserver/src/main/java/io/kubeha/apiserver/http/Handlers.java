@@ -56,6 +56,14 @@ public final class Handlers {
 
     public Handlers(Resources resources, Store store, Clock clock, ServiceAllocator allocator, InetSocketAddress address,
                     long notReadyTolerationSeconds, long unreachableTolerationSeconds) {
+        this(resources, store, clock, allocator, address, notReadyTolerationSeconds, unreachableTolerationSeconds,
+                io.kubeha.security.encryption.EncryptionConfig.identity());
+    }
+
+    /** @param encryption how each resource's objects are stored (--encryption-provider-config) */
+    public Handlers(Resources resources, Store store, Clock clock, ServiceAllocator allocator, InetSocketAddress address,
+                    long notReadyTolerationSeconds, long unreachableTolerationSeconds,
+                    io.kubeha.security.encryption.EncryptionConfig encryption) {
         this.clock = clock;
         this.allocator = allocator;
         this.address = address;
@@ -63,14 +71,14 @@ public final class Handlers {
         ResourceType nsType = resources.find("", "v1", "namespaces").orElseThrow();
         Map<ResourceType, WatchCache> cacheOf = new LinkedHashMap<>();
         for (ResourceType t : resources.all()) {
-            WatchCache cache = new WatchCache(store, t);
+            WatchCache cache = new WatchCache(store, t, encryption);
             caches.add(cache);
             cacheOf.put(t, cache);
         }
-        Admission admission = this.admission = new Admission(new ObjectStorage(store, nsType), cacheOf.get(nsType), allocator,
+        Admission admission = this.admission = new Admission(new ObjectStorage(store, nsType, encryption), cacheOf.get(nsType), allocator,
                 new DefaultTolerationSeconds(notReadyTolerationSeconds, unreachableTolerationSeconds));
         for (ResourceType t : resources.all()) {
-            byType.put(t, new ResourceHandler(t, new ObjectStorage(store, t), cacheOf.get(t), admission, clock));
+            byType.put(t, new ResourceHandler(t, new ObjectStorage(store, t, encryption), cacheOf.get(t), admission, clock));
         }
     }
 

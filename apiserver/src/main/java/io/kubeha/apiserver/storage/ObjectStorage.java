@@ -7,8 +7,14 @@ import io.kubeha.store.RangeOptions;
 import io.kubeha.store.RangeResult;
 import io.kubeha.store.Store;
 import io.kubeha.store.StoreException;
+import io.kubeha.security.encryption.EncryptionConfig;
+import io.kubeha.security.encryption.TransformException;
+import io.kubeha.security.encryption.Transformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,16 +25,57 @@ import java.util.function.UnaryOperator;
  * One resource type's objects in the store, as JSON trees: the only code that turns API operations into
  * store operations. Optimistic concurrency lives here in one place ({@link #update}, kube's GuaranteedUpdate),
  * and every store failure becomes the Status kube-apiserver would answer.
+ *
+ * <p>Values go through the resource's {@link Transformer} (kube-apiserver's {@code --encryption-provider-config})
+ * on their way to and from the store, with the store key as the authenticated data, as kube does. A value no
+ * provider can read is a 500 InternalError for a get, update or delete of that object, and is left out of lists
+ * (with a log line), so one unreadable object does not break every list of its resource.
  */
 public final class ObjectStorage {
+    private static final Logger log = LoggerFactory.getLogger(ObjectStorage.class);
     private static final int MAX_UPDATE_RETRIES = 16;
 
     private final Store store;
     private final ResourceType type;
+    private final Transformer transformer;
+    private final Unreadable unreadable = new Unreadable();
 
     public ObjectStorage(Store store, ResourceType type) {
+        this(store, type, EncryptionConfig.identity());
+    }
+
+    public ObjectStorage(Store store, ResourceType type, EncryptionConfig encryption) {
         this.store = store;
         this.type = type;
+        this.transformer = transformerFor(encryption, type);
+    }
+
+    /** The resource's transformer; events.k8s.io events are kube's core events in storage, so they share its entry. */
+    static Transformer transformerFor(EncryptionConfig encryption, ResourceType type) {
+        String group = type.group().equals("events.k8s.io") && type.resource().equals("events") ? "" : type.group();
+        return (encryption == null ? EncryptionConfig.identity() : encryption).forResource(group, type.resource());
+    }
+
+    static byte[] keyBytes(String key) {
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The stored bytes of {@code obj} at {@code key}: its JSON, transformed for storage. */
+    private byte[] encode(String key, ObjectNode obj) {
+        return transformer.toStorage(Obj.encode(obj), keyBytes(key));
+    }
+
+    /** The readable form of a stored value; 500 InternalError (logged once per key) when no provider can read it. */
+    private Transformer.Read read(KeyValue kv) {
+        try {
+            return transformer.fromStorage(kv.value(), keyBytes(kv.key()));
+        } catch (TransformException e) {
+            throw unreadable.error(log, kv, e);
+        }
+    }
+
+    private ObjectNode decode(KeyValue kv) {
+        return Obj.decode(read(kv).plain(), kv.modRevision());
     }
 
     public ResourceType type() {
@@ -36,7 +83,7 @@ public final class ObjectStorage {
     }
 
     public Optional<ObjectNode> find(String namespace, String name) {
-        return call(() -> store.get(type.key(namespace, name)).map(Obj::decode));
+        return call(() -> store.get(type.key(namespace, name)).map(this::decode));
     }
 
     public ObjectNode get(String namespace, String name) {
@@ -47,7 +94,8 @@ public final class ObjectStorage {
     public ObjectNode create(String namespace, String name, ObjectNode obj) {
         return call(() -> {
             try {
-                KeyValue kv = store.create(type.key(namespace, name), Obj.encode(obj));
+                String key = type.key(namespace, name);
+                KeyValue kv = store.create(key, encode(key, obj));
                 ObjectNode out = obj.deepCopy();
                 Obj.metadata(out).put("resourceVersion", Long.toString(kv.modRevision()));
                 return out;
@@ -71,13 +119,15 @@ public final class ObjectStorage {
                 if (expectedVersion > 0 && current.modRevision() != expectedVersion) {
                     throw ApiException.conflictModified(type.group(), type.resource(), name);
                 }
-                ObjectNode before = Obj.decode(current);
+                Transformer.Read read = read(current);
+                ObjectNode before = Obj.decode(read.plain(), current.modRevision());
                 ObjectNode after = change.apply(before.deepCopy());
                 if (after == null) return before;
                 byte[] bytes = Obj.encode(after);
-                if (java.util.Arrays.equals(bytes, current.value())) return before; // no-op: no new revision, as kube
+                // no-op: no new revision, as kube; unless stored in an older form, which the write re-encrypts
+                if (!read.stale() && java.util.Arrays.equals(bytes, read.plain())) return before;
                 try {
-                    KeyValue kv = store.update(key, bytes, current.modRevision());
+                    KeyValue kv = store.update(key, transformer.toStorage(bytes, keyBytes(key)), current.modRevision());
                     ObjectNode out = after.deepCopy();
                     Obj.metadata(out).put("resourceVersion", Long.toString(kv.modRevision()));
                     return out;
@@ -99,9 +149,10 @@ public final class ObjectStorage {
                 if (expectedVersion > 0 && current.modRevision() != expectedVersion) {
                     throw ApiException.conflictModified(type.group(), type.resource(), name);
                 }
+                ObjectNode before = decode(current); // unreadable: 500, as kube
                 try {
                     store.delete(key, current.modRevision());
-                    return Obj.decode(current);
+                    return before;
                 } catch (StoreException.Conflict e) {
                     if (expectedVersion > 0) throw ApiException.conflictModified(type.group(), type.resource(), name);
                 }
@@ -129,7 +180,10 @@ public final class ObjectStorage {
                 RangeResult r = store.range(prefix, opts);
                 rev = r.revision();
                 for (int i = 0; i < r.kvs().size(); i++) {
-                    ObjectNode obj = Obj.decode(r.kvs().get(i));
+                    KeyValue stored = r.kvs().get(i);
+                    Transformer.Read read = unreadable.tryRead(log, transformer, stored);
+                    if (read == null) continue; // logged; one unreadable object does not fail the list
+                    ObjectNode obj = Obj.decode(read.plain(), stored.modRevision());
                     if (!filter.test(obj)) continue;
                     items.add(obj);
                     if (limit > 0 && items.size() == limit) {

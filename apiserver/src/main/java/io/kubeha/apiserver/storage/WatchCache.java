@@ -2,6 +2,8 @@ package io.kubeha.apiserver.storage;
 
 import io.kubeha.apiserver.api.ApiException;
 import io.kubeha.apiserver.registry.ResourceType;
+import io.kubeha.security.encryption.EncryptionConfig;
+import io.kubeha.security.encryption.Transformer;
 import io.kubeha.store.KeyValue;
 import io.kubeha.store.RangeOptions;
 import io.kubeha.store.RangeResult;
@@ -35,6 +37,9 @@ import java.util.function.Predicate;
  * <p>All state changes and watcher registration happen under one lock, so a new watcher gets its replay and
  * then every later event, with no gap and no repeat. Each watcher has a bounded queue: one that cannot keep
  * up is ended (its client re-watches from its last resourceVersion), so a slow client never slows the rest.
+ *
+ * <p>Store values are read through the resource's encryption {@link Transformer}; one no provider can read is
+ * skipped with a log line (left out of the cache, its lists and its watches) rather than failing the whole cache.
  */
 public final class WatchCache implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
@@ -56,10 +61,23 @@ public final class WatchCache implements AutoCloseable {
     private boolean ready;
     private volatile boolean closed;
     private Watch storeWatch;
+    private final Transformer transformer;
+    private final Unreadable unreadable = new Unreadable();
 
     public WatchCache(Store store, ResourceType type) {
+        this(store, type, EncryptionConfig.identity());
+    }
+
+    public WatchCache(Store store, ResourceType type, EncryptionConfig encryption) {
         this.store = store;
         this.type = type;
+        this.transformer = ObjectStorage.transformerFor(encryption, type);
+    }
+
+    /** The object stored in {@code kv}, or null (logged) when no provider can read it. */
+    private ObjectNode decode(KeyValue kv) {
+        Transformer.Read read = unreadable.tryRead(log, transformer, kv);
+        return read == null ? null : Obj.decode(read.plain(), kv.modRevision());
     }
 
     public ResourceType type() {
@@ -108,7 +126,10 @@ public final class WatchCache implements AutoCloseable {
         while (true) {
             RangeResult r = store.range(prefix, new RangeOptions(rev, 1000, from, false));
             rev = r.revision();
-            for (KeyValue kv : r.kvs()) objects.put(kv.key(), Obj.decode(kv));
+            for (KeyValue kv : r.kvs()) {
+                ObjectNode obj = decode(kv);
+                if (obj != null) objects.put(kv.key(), obj);
+            }
             if (!r.more()) break;
             from = r.continueKey();
         }
@@ -133,8 +154,9 @@ public final class WatchCache implements AutoCloseable {
         public void onEvent(WatchEvent event) {
             switch (event) {
                 case WatchEvent.Put put -> {
-                    ObjectNode obj = Obj.decode(put.kv());
-                    apply(put.kv().key(), obj, put.revision());
+                    ObjectNode obj = decode(put.kv());
+                    if (obj != null) apply(put.kv().key(), obj, put.revision());
+                    else progress(put.revision()); // unreadable: skipped, but the cache is at this revision
                 }
                 case WatchEvent.Delete del -> apply(del.key(), null, del.revision());
                 case WatchEvent.Progress p -> progress(p.revision());
