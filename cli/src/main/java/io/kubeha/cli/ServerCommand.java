@@ -3,6 +3,7 @@ package io.kubeha.cli;
 import io.kubeha.apiserver.ApiServer;
 import io.kubeha.apiserver.ApiServerConfig;
 import io.kubeha.store.Compactor;
+import io.kubeha.store.EtcdTls;
 import io.kubeha.store.Store;
 import io.kubeha.store.StoreOptions;
 import io.kubeha.store.Stores;
@@ -28,6 +29,19 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--store", paramLabel = "URI",
             description = "embedded:DIR or etcd:http://HOST:PORT,... (default: embedded in DATA_DIR/store).")
     String store;
+
+    // kube-apiserver's flags and descriptions, for an etcd:https://... store
+    @Option(names = "--etcd-cafile", paramLabel = "FILE",
+            description = "SSL Certificate Authority file used to secure etcd communication.")
+    Path etcdCaFile;
+
+    @Option(names = "--etcd-certfile", paramLabel = "FILE",
+            description = "SSL certification file used to secure etcd communication.")
+    Path etcdCertFile;
+
+    @Option(names = "--etcd-keyfile", paramLabel = "FILE",
+            description = "SSL key file used to secure etcd communication.")
+    Path etcdKeyFile;
 
     @Option(names = "--bind", paramLabel = "ADDR:PORT", defaultValue = "127.0.0.1:6443",
             description = "Address to serve on (default: ${DEFAULT-VALUE}).")
@@ -186,7 +200,8 @@ final class ServerCommand implements Callable<Integer> {
         String uri = store != null ? store : "embedded:" + dataDir.resolve("store");
         System.err.println("kubeha server: opening store " + uri + " ...");
         CountDownLatch stop = new CountDownLatch(1);
-        try (Store s = Stores.open(uri, StoreOptions.DEFAULTS);
+        StoreOptions storeOptions = StoreOptions.DEFAULTS.withEtcdTls(EtcdTls.of(etcdCaFile, etcdCertFile, etcdKeyFile));
+        try (Store s = Stores.open(uri, storeOptions);
              ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
              Compactor compactor = new Compactor(s, interval, scheduler);
              ApiServer api = new ApiServer(s, config).start()) {

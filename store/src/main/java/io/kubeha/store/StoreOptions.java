@@ -10,9 +10,16 @@ import java.util.Objects;
  * @param fsync            embedded store: flush every commit to disk before acknowledging it (as etcd does);
  *                         off, an acknowledged write still survives the process being killed, not the machine
  * @param progressInterval how often an idle watch reports progress
+ * @param etcdTls          etcd store: the CA and client certificate for https:// endpoints; null for plain http
+ *                         (the embedded store has no network to protect and ignores it)
  */
-public record StoreOptions(Duration requestTimeout, boolean fsync, Duration progressInterval) {
+public record StoreOptions(Duration requestTimeout, boolean fsync, Duration progressInterval, EtcdTls etcdTls) {
     public static final StoreOptions DEFAULTS = new StoreOptions(Duration.ofSeconds(5), true, Duration.ofSeconds(5));
+
+    /** Options without TLS settings for etcd. */
+    public StoreOptions(Duration requestTimeout, boolean fsync, Duration progressInterval) {
+        this(requestTimeout, fsync, progressInterval, null);
+    }
 
     public StoreOptions {
         Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -26,14 +33,19 @@ public record StoreOptions(Duration requestTimeout, boolean fsync, Duration prog
     }
 
     public StoreOptions withRequestTimeout(Duration timeout) {
-        return new StoreOptions(timeout, fsync, progressInterval);
+        return new StoreOptions(timeout, fsync, progressInterval, etcdTls);
     }
 
     public StoreOptions withFsync(boolean fsync) {
-        return new StoreOptions(requestTimeout, fsync, progressInterval);
+        return new StoreOptions(requestTimeout, fsync, progressInterval, etcdTls);
     }
 
     public StoreOptions withProgressInterval(Duration interval) {
-        return new StoreOptions(requestTimeout, fsync, interval);
+        return new StoreOptions(requestTimeout, fsync, interval, etcdTls);
+    }
+
+    /** With TLS settings for etcd ({@link EtcdTls#of} gives null, plain http, when no flag is set). */
+    public StoreOptions withEtcdTls(EtcdTls tls) {
+        return new StoreOptions(requestTimeout, fsync, progressInterval, tls);
     }
 }

@@ -12,7 +12,9 @@ import java.util.List;
  * Opens a store by URI, as k3s's kine picks its driver by scheme:
  * <ul>
  *   <li>{@code embedded:DIR} — in this process, durable in DIR (the default: nothing to install);</li>
- *   <li>{@code etcd:http://h1:2379,http://h2:2379,...} — an etcd v3 cluster (the seed's HA design).</li>
+ *   <li>{@code etcd:http://h1:2379,http://h2:2379,...} — an etcd v3 cluster (the seed's HA design);</li>
+ *   <li>{@code etcd:https://h1:2379,...} — the same over TLS, with {@link StoreOptions#etcdTls()}'s CA and client
+ *       certificate (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile).</li>
  * </ul>
  */
 public final class Stores {
@@ -48,7 +50,7 @@ public final class Stores {
                 throw new IllegalArgumentException("etcd endpoint '" + s + "' is not a URL: " + e.getMessage());
             }
             if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException("etcd endpoint '" + s + "' must look like http://HOST:PORT");
+                throw new IllegalArgumentException("etcd endpoint '" + s + "' must look like http://HOST:PORT or https://HOST:PORT");
             }
             endpoints.add(u);
         }

@@ -2,6 +2,7 @@ package io.kubeha.store.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Watch.Watcher;
 import io.etcd.jetcd.common.exception.CompactedException;
@@ -30,6 +31,8 @@ import io.kubeha.store.Txn;
 import io.kubeha.store.TxnResult;
 import io.kubeha.store.Watch;
 import io.kubeha.store.WatchListener;
+
+import io.netty.handler.ssl.SslContext;
 
 import java.net.URI;
 import java.time.Duration;
@@ -72,14 +75,23 @@ public final class EtcdStore implements Store {
     private final Client client;
     private final KV kv;
     private final String where;
+    /** What to check besides reachability when TLS is on: a refused handshake looks like an unreachable etcd. */
+    private final String tlsHint;
     private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private EtcdStore(List<URI> endpoints, StoreOptions options) {
+    private EtcdStore(List<URI> endpoints, StoreOptions options, SslContext tls) {
         this.endpoints = List.copyOf(endpoints);
         this.timeout = options.requestTimeout();
         this.where = endpoints.stream().map(URI::toString).collect(Collectors.joining(","));
-        this.client = Client.builder()
+        this.tlsHint = tls == null ? "" : options.etcdTls().hasClientCert()
+                ? ", and that etcd's certificate is signed by the --etcd-cafile CA and accepts the --etcd-certfile certificate"
+                : ", and that etcd's certificate is signed by the --etcd-cafile CA and etcd needs no client certificate"
+                        + " (with --client-cert-auth it does: add --etcd-certfile and --etcd-keyfile)";
+        ClientBuilder builder = Client.builder();
+        // null: plain text, for http:// endpoints
+        if (tls != null) builder.sslContext(tls);
+        this.client = builder
                 .endpoints(this.endpoints)
                 // spread requests over the members and keep serving from the others when one is lost
                 .loadBalancerPolicy("round_robin")
@@ -100,18 +112,15 @@ public final class EtcdStore implements Store {
     }
 
     /**
-     * Opens a store on the etcd cluster at {@code endpoints} (for example {@code http://127.0.0.1:2379}).
-     * Connects lazily: an unreachable cluster shows at the first call, as {@link StoreException.Unavailable}.
+     * Opens a store on the etcd cluster at {@code endpoints} (for example {@code http://127.0.0.1:2379}, or
+     * {@code https://...} with {@link StoreOptions#etcdTls()}'s CA and, when etcd asks for one, client certificate).
+     * Connects lazily: an unreachable cluster shows at the first call, as {@link StoreException.Unavailable};
+     * settings that cannot work (https without a CA, a certificate without its key, files that are not there)
+     * are refused here, with the flag to change.
      */
     public static Store open(List<URI> endpoints, StoreOptions options) {
         if (endpoints.isEmpty()) throw new IllegalArgumentException("no etcd endpoints given");
-        for (URI e : endpoints) {
-            // no TLS settings are wired through: an https endpoint would be spoken to in plain text and fail
-            if (!"http".equals(e.getScheme())) {
-                throw new IllegalArgumentException("etcd endpoint " + e + ": only http:// endpoints are supported");
-            }
-        }
-        return new EtcdStore(endpoints, options);
+        return new EtcdStore(endpoints, options, EtcdTlsContext.forEndpoints(endpoints, options.etcdTls()));
     }
 
     // ---- reads ----
@@ -394,7 +403,7 @@ public final class EtcdStore implements Store {
 
     private StoreException.Unavailable unavailable(String operation, String what, Throwable cause, boolean timedOut) {
         return new StoreException.Unavailable("etcd " + where + " " + what + " (" + operation + "); check that"
-                + " a majority of its members is running and reachable from here", cause, timedOut);
+                + " a majority of its members is running and reachable from here" + tlsHint, cause, timedOut);
     }
 
     /**
