@@ -27,7 +27,7 @@ final class ServerCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--store", paramLabel = "URI",
-            description = "embedded:DIR or etcd:http://HOST:PORT,... (default: embedded in DATA_DIR/store).")
+            description = "embedded:DIR or etcd:http://HOST:PORT,... (etcd:https://... with --etcd-cafile and a client certificate) (default: embedded in DATA_DIR/store).")
     String store;
 
     // kube-apiserver's flags and descriptions, for an etcd:https://... store
