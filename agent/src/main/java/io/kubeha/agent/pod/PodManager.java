@@ -102,9 +102,18 @@ public final class PodManager implements AutoCloseable {
             return;
         }
         List<RunningContainer> orphans = new ArrayList<>();
+        // the informer has its pods once synced, but hands them to the pod workers a moment later: a recovered
+        // container whose pod is in the informer is not an orphan, its worker is about to take it back
+        java.util.Set<String> known = new java.util.HashSet<>();
+        informer.getStore().list().forEach(p -> known.add(p.getMetadata().getUid()));
         synchronized (recovered) {
-            recovered.values().forEach(orphans::addAll);
-            recovered.clear();
+            var it = recovered.entrySet().iterator();
+            while (it.hasNext()) {
+                var e = it.next();
+                if (known.contains(e.getKey())) continue;
+                orphans.addAll(e.getValue());
+                it.remove();
+            }
         }
         releaseLeftovers(orphans);
         java.util.Map<String, List<RunningContainer>> byPod = new java.util.LinkedHashMap<>();
