@@ -276,7 +276,8 @@ class AgentTest {
         p.getSpec().setTerminationGracePeriodSeconds(600L);
         p.getSpec().getContainers().getFirst().setLivenessProbe(new io.fabric8.kubernetes.api.model.ProbeBuilder()
                 .withNewExec().withCommand("false").endExec().withPeriodSeconds(1).withFailureThreshold(1)
-                .withTerminationGracePeriodSeconds(1L).build());
+                // a first probe before the shell has set its trap would end it by SIGTERM (143): a loaded CI run saw it
+                .withInitialDelaySeconds(2).withTerminationGracePeriodSeconds(1L).build());
         client.pods().resource(p).create();
         await().atMost(WAIT).until(() -> {
             Pod now = get("stubborn");
