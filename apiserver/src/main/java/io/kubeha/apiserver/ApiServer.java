@@ -29,8 +29,8 @@ public final class ApiServer implements AutoCloseable {
     private final org.eclipse.jetty.server.ServerConnector connector;
     private final boolean secure;
     private final io.kubeha.security.audit.AuditLog audit;
-    /** The port bound at open (the connector forgets it once closed; callers ask after a stop too). */
-    private final int boundPort;
+    /** The address bound at open (the connector forgets its port once closed; callers ask after a stop too). */
+    private final InetSocketAddress bound;
     private final io.kubeha.security.tokens.ServiceAccountTokens serviceAccountTokens;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final List<WatchCache> caches;
@@ -63,8 +63,7 @@ public final class ApiServer implements AutoCloseable {
             throw new IOException("cannot listen on " + config.bind().getAddress().getHostAddress() + ":" + config.bind().getPort()
                     + ": " + e.getMessage(), e);
         }
-        this.boundPort = connector.getLocalPort();
-        InetSocketAddress bound = address();
+        this.bound = new InetSocketAddress(config.bind().getAddress(), connector.getLocalPort());
         String address = bound.getHostString() + ":" + bound.getPort();
         this.handlers = new Handlers(resources, store, config.clock(), ServiceAllocator.create(store, config.allocator(), config.clock()),
                 new InetSocketAddress(config.advertised(bound.getAddress()), bound.getPort()),
@@ -123,7 +122,7 @@ public final class ApiServer implements AutoCloseable {
         ssl.setKeyStore(tls.keyStore());
         ssl.setKeyStorePassword(new String(tls.password()));
         ssl.setKeyManagerPassword(new String(tls.password()));
-        ssl.setTrustStore(trustStore(tls.clientCas()));
+        ssl.setTrustStore(io.kubeha.security.pki.Pki.trustStore(tls.clientCas().toArray(java.security.cert.X509Certificate[]::new)));
         ssl.setWantClientAuth(true);
         ssl.setNeedClientAuth(false);
         ssl.setSniRequired(false);
@@ -138,18 +137,6 @@ public final class ApiServer implements AutoCloseable {
         alpn.setDefaultProtocol(h1.getProtocol());
         org.eclipse.jetty.server.SslConnectionFactory tlsFactory = new org.eclipse.jetty.server.SslConnectionFactory(ssl, alpn.getProtocol());
         return new org.eclipse.jetty.server.ServerConnector(server, tlsFactory, alpn, h2, h1);
-    }
-
-    private static java.security.KeyStore trustStore(java.util.List<java.security.cert.X509Certificate> cas) {
-        try {
-            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            int i = 0;
-            for (var ca : cas) ks.setCertificateEntry("ca-" + i++, ca);
-            return ks;
-        } catch (java.security.GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot build the client CA trust store: " + e.getMessage(), e);
-        }
     }
 
     /** Whether this server serves HTTPS. */
@@ -187,12 +174,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return new InetSocketAddress(config().getAddress(), boundPort);
-    }
-
-    private InetSocketAddress config() {
-        String host = connector.getHost();
-        return new InetSocketAddress(host == null ? "0.0.0.0" : host, 0);
+        return bound;
     }
 
     @Override

@@ -16,7 +16,6 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -171,10 +170,5 @@ public final class Authentication {
 
     public static ApiException unauthorized() {
         return new ApiException(401, "Unauthorized", "Unauthorized", null);
-    }
-
-    /** Extra values as kube's user.Info carries them, copied (for TokenReview and SelfSubjectReview). */
-    static Map<String, List<String>> extra(UserInfo u) {
-        return u.extra() == null ? Map.of() : new LinkedHashMap<>(u.extra());
     }
 }

@@ -75,12 +75,12 @@ public final class Authorization implements Authorizer {
 
             @Override
             public List<JsonNode> roleBindings(String namespace) {
-                return List.copyOf(lookup.list(RBAC, "rolebindings", namespace));
+                return java.util.Collections.unmodifiableList(lookup.list(RBAC, "rolebindings", namespace));
             }
 
             @Override
             public List<JsonNode> clusterRoleBindings() {
-                return List.copyOf(lookup.list(RBAC, "clusterrolebindings", null));
+                return java.util.Collections.unmodifiableList(lookup.list(RBAC, "clusterrolebindings", null));
             }
         };
     }

@@ -100,7 +100,7 @@ public final class ApiRouter {
             io.kubeha.security.auth.UserInfo sender = req.authenticatedUser() != null ? req.authenticatedUser()
                     : io.kubeha.security.auth.UserInfo.ANONYMOUS;
             io.kubeha.security.auth.UserInfo acting = req.user();
-            io.kubeha.security.auth.Attributes a = Gate.attributes(req, acting != null ? acting : sender);
+            io.kubeha.security.auth.Attributes a = req.attributes() != null ? req.attributes() : Gate.attributes(req, sender);
             boolean forbidden = failed != null && failed.code() == 403;
             boolean impersonating = acting != null && !acting.name().equals(sender.name());
             audit.record(new io.kubeha.security.audit.AuditRecord(null, a.verb(), req.requestUri(), sender.name(), sender.uid(), sender.groups(),

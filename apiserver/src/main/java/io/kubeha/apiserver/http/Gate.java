@@ -57,8 +57,8 @@ public final class Gate {
         UserInfo acting = impersonate(req, user);
         req.actAs(acting);
         Attributes a = attributes(req, acting);
-        AuthorizationResult r = authorizer.authorize(a);
-        if (r.decision() != Decision.ALLOW) throw forbidden(a, r.reason());
+        req.authorizedAs(a);
+        check(a);
         return acting;
     }
 
@@ -103,27 +103,27 @@ public final class Gate {
         List<String> groups = new ArrayList<>();
         if (asUser.startsWith(saPrefix) && asUser.split(":").length == 4) {
             String[] p = asUser.split(":");
-            check(req, Attributes.resource(user, "impersonate", "", "v1", "serviceaccounts", null, p[2], p[3]), user);
+            check(Attributes.resource(user, "impersonate", "", "v1", "serviceaccounts", null, p[2], p[3]));
             groups.add("system:serviceaccounts");
             groups.add("system:serviceaccounts:" + p[2]);
         } else {
-            check(req, Attributes.resource(user, "impersonate", "", "v1", "users", null, null, asUser), user);
+            check(Attributes.resource(user, "impersonate", "", "v1", "users", null, null, asUser));
         }
         for (String g : asGroups) {
-            check(req, Attributes.resource(user, "impersonate", "", "v1", "groups", null, null, g), user);
+            check(Attributes.resource(user, "impersonate", "", "v1", "groups", null, null, g));
             if (!groups.contains(g)) groups.add(g);
         }
-        if (asUid != null) check(req, Attributes.resource(user, "impersonate", "authentication.k8s.io", "v1", "uids", null, null, asUid), user);
+        if (asUid != null) check(Attributes.resource(user, "impersonate", "authentication.k8s.io", "v1", "uids", null, null, asUid));
         for (Map.Entry<String, List<String>> e : extra.entrySet()) {
             for (String v : e.getValue()) {
-                check(req, Attributes.resource(user, "impersonate", "authentication.k8s.io", "v1", "userextras", e.getKey(), null, v), user);
+                check(Attributes.resource(user, "impersonate", "authentication.k8s.io", "v1", "userextras", e.getKey(), null, v));
             }
         }
         UserInfo as = new UserInfo(asUser, asUid == null ? "" : asUid, groups, extra);
         return asUser.equals("system:anonymous") ? as : Authentication.withAuthenticated(as);
     }
 
-    private void check(Request req, Attributes a, UserInfo user) {
+    private void check(Attributes a) {
         AuthorizationResult r = authorizer.authorize(a);
         if (r.decision() != Decision.ALLOW) throw forbidden(a, r.reason());
     }

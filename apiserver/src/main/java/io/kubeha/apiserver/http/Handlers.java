@@ -166,8 +166,9 @@ public final class Handlers {
     }
 
     private ResourceHandler handler(String group, String resource) {
-        return byType.keySet().stream().filter(t -> t.group().equals(group) && t.resource().equals(resource)).map(byType::get)
-                .findFirst().orElseThrow();
+        ResourceHandler h = find(group, resource);
+        if (h == null) throw new java.util.NoSuchElementException(group + "/" + resource + " is not served");
+        return h;
     }
 
     /**

@@ -33,7 +33,7 @@ public final class Request {
     private String verb;
     private String resource = "";
     private int code;
-    private OutputStream out;
+    private io.kubeha.security.auth.Attributes attributes;
     private io.kubeha.security.auth.UserInfo authenticated;
     private io.kubeha.security.auth.UserInfo user;
 
@@ -173,6 +173,15 @@ public final class Request {
         this.user = u;
     }
 
+    /** What the gate authorized the request as (null before, or on a server without it). */
+    io.kubeha.security.auth.Attributes attributes() {
+        return attributes;
+    }
+
+    void authorizedAs(io.kubeha.security.auth.Attributes a) {
+        this.attributes = a;
+    }
+
     /** Who the request acts as (the impersonated user, if any); null before the gate let it in. */
     public io.kubeha.security.auth.UserInfo user() {
         return user;
@@ -220,7 +229,6 @@ public final class Request {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, private");
-        out = Content.Sink.asOutputStream(response);
-        return out;
+        return Content.Sink.asOutputStream(response);
     }
 }

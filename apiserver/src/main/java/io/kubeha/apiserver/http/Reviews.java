@@ -196,16 +196,22 @@ final class Reviews {
     }
 
     private static ObjectNode body(Request req, String kind) {
+        if (req.body().length == 0) throw ApiException.badRequest("the request body is empty; send a " + kind + " object");
+        ObjectNode o = object(req, kind);
+        String k = o.path("kind").asString("");
+        if (!k.isEmpty() && !k.equals(kind)) throw ApiException.badRequest("the body is a " + k + ", not a " + kind);
+        return o;
+    }
+
+    /** A non-empty JSON or YAML body as an object (these create-only APIs take no protobuf yet), or 400/415. */
+    static ObjectNode object(Request req, String kind) {
         byte[] b = req.body();
-        if (b.length == 0) throw ApiException.badRequest("the request body is empty; send a " + kind + " object");
         if ("application/vnd.kubernetes.protobuf".equals(req.contentType())) {
             throw new ApiException(415, "UnsupportedMediaType", "this server decodes JSON and YAML request bodies, not protobuf", null);
         }
         try {
             JsonNode t = "application/yaml".equals(req.contentType()) ? Json.YAML.readTree(b) : Json.MAPPER.readTree(b);
             if (!(t instanceof ObjectNode o)) throw ApiException.badRequest("the request body is not a " + kind + " object");
-            String k = o.path("kind").asString("");
-            if (!k.isEmpty() && !k.equals(kind)) throw ApiException.badRequest("the body is a " + k + ", not a " + kind);
             return o;
         } catch (JacksonException e) {
             throw ApiException.badRequest("the request body is not valid JSON: " + e.getOriginalMessage());

@@ -1,16 +1,10 @@
 package io.kubeha.security.audit;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * kube-apiserver's {@code --audit-policy-file}: an {@code audit.k8s.io/v1} {@code Policy}, in YAML or JSON. The first
@@ -191,22 +185,7 @@ public final class AuditPolicy {
      * @throws IllegalArgumentException a one-line message naming the file and the field, for the first mistake
      */
     public static AuditPolicy load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the audit policy: " + e.getMessage(), e);
-        }
-        JsonNode doc;
-        try {
-            doc = text.stripLeading().startsWith("{")
-                    ? JsonMapper.builder().build().readTree(text)
-                    : YAMLMapper.builder().build().readTree(text);
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException(file + ": not valid YAML or JSON: "
-                    + e.getOriginalMessage().lines().findFirst().orElse(""), e);
-        }
-        return new Parser(file).parse(doc);
+        return new Parser(file).parse(io.kubeha.security.ConfigFiles.read(file, "the audit policy"));
     }
 
     private static final class Parser {

@@ -1,8 +1,5 @@
 package io.kubeha.security.encryption;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,10 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import javax.crypto.spec.SecretKeySpec;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * kube-apiserver's {@code --encryption-provider-config}: an {@code EncryptionConfiguration} of apiVersion
@@ -80,23 +74,7 @@ public final class EncryptionConfig {
      * @throws IllegalArgumentException a one-line message naming the file and the field, for the first mistake
      */
     public static EncryptionConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the encryption config: " + e.getMessage(), e);
-        }
-        JsonNode doc;
-        try {
-            String trimmed = text.stripLeading();
-            doc = trimmed.startsWith("{")
-                    ? JsonMapper.builder().build().readTree(text)
-                    : YAMLMapper.builder().build().readTree(text);
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException(file + ": not valid YAML or JSON: "
-                    + e.getOriginalMessage().lines().findFirst().orElse(""), e);
-        }
-        return new Parser(file).parse(doc);
+        return new Parser(file).parse(io.kubeha.security.ConfigFiles.read(file, "the encryption config"));
     }
 
     /**
