@@ -43,7 +43,14 @@ final class Clients {
         if (host == null || host.isEmpty() || port == null || port.isEmpty()) {
             throw new Main.UserError("--kubeconfig is needed outside a pod (in a pod, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT say where the API server is)");
         }
-        return forUrl("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+        // in a pod, as every client library: https://KUBERNETES_SERVICE_HOST:PORT with the service account's token
+        // (read again as the node agent refreshes it) and ca.crt from its mounted folder
+        Path token = Path.of(Config.KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH);
+        if (!java.nio.file.Files.isReadable(token)) {
+            throw new Main.UserError("in a pod without a service account token (" + token + "): give the pod a ServiceAccount and leave"
+                    + " automountServiceAccountToken on, or pass --kubeconfig");
+        }
+        return build(Config.autoConfigure(null));
     }
 
     /** Watches as plain HTTP streams from the start: the API server does not serve websocket watches. */

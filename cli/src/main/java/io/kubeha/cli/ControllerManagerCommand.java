@@ -25,6 +25,14 @@ final class ControllerManagerCommand implements Callable<Integer> {
             completionCandidates = Known.class)
     List<String> controllers;
 
+    @Option(names = "--root-ca-file", description = "The CA bundle (PEM) published in every namespace as kube-root-ca.crt and put"
+            + " in legacy token Secrets (default: the CA the --kubeconfig trusts).")
+    Path rootCaFile;
+
+    @Option(names = "--service-account-private-key-file", description = "The RSA key (PEM) that signs legacy service-account token"
+            + " Secrets (DATA_DIR/pki/sa.key of kubeha server); without it the serviceaccount-token controller is off.")
+    Path serviceAccountKeyFile;
+
     @Mixin
     LeaderElectionOptions election;
 
@@ -111,12 +119,40 @@ final class ControllerManagerCommand implements Callable<Integer> {
         }
     }
 
+    private String rootCa() {
+        if (rootCaFile == null) return null;
+        try {
+            String pem = java.nio.file.Files.readString(rootCaFile);
+            io.kubeha.security.pki.Pem.certs(pem).getFirst();
+            return pem;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new Main.UserError("--root-ca-file " + rootCaFile + ": not a readable PEM certificate bundle (" + e.getMessage() + ")");
+        }
+    }
+
+    private io.kubeha.security.tokens.ServiceAccountTokens serviceAccountTokens() {
+        if (serviceAccountKeyFile == null) return null;
+        try {
+            java.security.PrivateKey key = io.kubeha.security.pki.Pem.privateKey(java.nio.file.Files.readString(serviceAccountKeyFile));
+            if (!(key instanceof java.security.interfaces.RSAPrivateCrtKey rsa)) {
+                throw new IllegalArgumentException("not an RSA private key");
+            }
+            java.security.PublicKey pub = java.security.KeyFactory.getInstance("RSA")
+                    .generatePublic(new java.security.spec.RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+            return new io.kubeha.security.tokens.ServiceAccountTokens(new java.security.KeyPair(pub, key), List.of(),
+                    io.kubeha.apiserver.ApiSecurity.DEFAULT_ISSUER, java.time.Clock.systemUTC());
+        } catch (java.io.IOException | RuntimeException | java.security.GeneralSecurityException e) {
+            throw new Main.UserError("--service-account-private-key-file " + serviceAccountKeyFile + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         ControllerManager.Config config = config(election, controllers, nodeLifecycle);
         CountDownLatch stop = new CountDownLatch(1);
         try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
-             ControllerManager cm = new ControllerManager(client, config).start()) {
+             ControllerManager cm = new ControllerManager(client, config).withRootCa(rootCa())
+                     .withServiceAccountTokens(serviceAccountTokens()).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             System.err.println("kubeha controller-manager: " + config.identity() + " running " + config.controllers()
                     + " against " + client.getMasterUrl() + "; acting only while it holds the Lease "

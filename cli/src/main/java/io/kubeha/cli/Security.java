@@ -139,6 +139,11 @@ final class Security {
         }
     }
 
+    /** Signs legacy token Secrets with the service-account key (the controller-manager's serviceaccount-token). */
+    io.kubeha.security.tokens.ServiceAccountTokens serviceAccountTokens() {
+        return new io.kubeha.security.tokens.ServiceAccountTokens(pki.serviceAccountKeys(), List.of(), api.issuer(), java.time.Clock.systemUTC());
+    }
+
     /** Signs approved client-certificate requests with the cluster CA (the controller-manager's csrsigning). */
     io.kubeha.controllers.certificates.CsrSigner csrSigner() {
         return (csrPem, usages, validity) -> io.kubeha.security.pki.Pem.cert(pki.signCsr(csrPem, usages, validity));

@@ -222,7 +222,8 @@ final class ServerCommand implements Callable<Integer> {
                  io.fabric8.kubernetes.client.KubernetesClient schedulerClient = security != null ? security.client(url, "system:kube-scheduler") : Clients.forUrl(url);
                  AutoCloseable controllers = disable.contains("controller-manager") ? () -> { }
                          : new io.kubeha.controllers.ControllerManager(cmClient, cmConfig)
-                                 .withCsrSigner(security == null ? null : security.csrSigner()).start();
+                                 .withCsrSigner(security == null ? null : security.csrSigner())
+                                 .withServiceAccountTokens(security == null ? null : security.serviceAccountTokens()).start();
                  AutoCloseable podScheduler = disable.contains("scheduler") ? () -> { }
                          : new io.kubeha.scheduler.Scheduler(schedulerClient, schedulerConfig).start()) {
                 java.util.List<String> running = new java.util.ArrayList<>();

@@ -59,6 +59,11 @@ public final class ControllerManager implements AutoCloseable {
         m.put(io.kubeha.controllers.certificates.CsrSigningController.NAME, ctx -> new io.kubeha.controllers.certificates.CsrSigningController(ctx, null));
         m.put(io.kubeha.controllers.bootstrap.BootstrapSignerController.NAME, io.kubeha.controllers.bootstrap.BootstrapSignerController::new);
         m.put(io.kubeha.controllers.rbac.ClusterRoleAggregationController.NAME, io.kubeha.controllers.rbac.ClusterRoleAggregationController::new);
+        // publishes the CA handed over (withRootCa), else the one the manager's own client trusts (kube's --root-ca-file)
+        m.put(io.kubeha.controllers.serviceaccount.RootCaCertPublisher.NAME, ctx -> null);
+        // signs legacy token Secrets only with the key handed over (withServiceAccountTokens), as kube's needs
+        // --service-account-private-key-file
+        m.put(io.kubeha.controllers.serviceaccount.TokensController.NAME, ctx -> null);
         CONTROLLERS = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -153,6 +158,12 @@ public final class ControllerManager implements AutoCloseable {
                     continue;
                 }
                 Controller c = build(name, ctx);
+                if (c == null) {
+                    log.info("{}: controller {} is off: {}", config.identity(), name, name.equals(
+                            io.kubeha.controllers.serviceaccount.TokensController.NAME) ? "no service-account signing key was given"
+                            : "no CA to publish was given, and the manager's own client trusts none");
+                    continue;
+                }
                 synchronized (this) {
                     if (!active) {
                         return;
@@ -189,8 +200,45 @@ public final class ControllerManager implements AutoCloseable {
         return this;
     }
 
-    /** A controller for one term; those with options in the Config get them here. */
+    /** Publish this CA (PEM) as every namespace's kube-root-ca.crt, and put it in legacy token Secrets (--root-ca-file). */
+    public ControllerManager withRootCa(String caPem) {
+        this.rootCa = caPem;
+        return this;
+    }
+
+    /** Sign legacy service-account token Secrets with this (kube's --service-account-private-key-file); set before start. */
+    public ControllerManager withServiceAccountTokens(io.kubeha.security.tokens.ServiceAccountTokens tokens) {
+        this.serviceAccountTokens = tokens;
+        return this;
+    }
+
+    /** The CA to publish: the one handed over, else the one this manager's client trusts, else null. */
+    private String rootCa() {
+        if (rootCa != null) return rootCa;
+        var config = client.getConfiguration();
+        try {
+            if (config.getCaCertData() != null && !config.getCaCertData().isEmpty()) {
+                return new String(java.util.Base64.getDecoder().decode(config.getCaCertData()), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            if (config.getCaCertFile() != null && !config.getCaCertFile().isEmpty()) {
+                return java.nio.file.Files.readString(java.nio.file.Path.of(config.getCaCertFile()));
+            }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            log.warn("{}: cannot read the CA of the manager's kubeconfig: {}", this.config.identity(), e.getMessage());
+        }
+        return null;
+    }
+
+    /** A controller for one term; those with options in the Config get them here; null when it lacks what it needs. */
     private Controller build(String name, ControllerContext ctx) {
+        if (name.equals(io.kubeha.controllers.serviceaccount.RootCaCertPublisher.NAME)) {
+            String ca = rootCa();
+            return ca == null ? null : new io.kubeha.controllers.serviceaccount.RootCaCertPublisher(ctx, ca);
+        }
+        if (name.equals(io.kubeha.controllers.serviceaccount.TokensController.NAME)) {
+            return serviceAccountTokens == null ? null
+                    : new io.kubeha.controllers.serviceaccount.TokensController(ctx, serviceAccountTokens, rootCa());
+        }
         if (name.equals(NodeLifecycleController.NAME)) {
             return new NodeLifecycleController(ctx, config.nodeLifecycle());
         }
@@ -203,6 +251,8 @@ public final class ControllerManager implements AutoCloseable {
     private final KubernetesClient client;
     private final Config config;
     private volatile io.kubeha.controllers.certificates.CsrSigner csrSigner;
+    private volatile String rootCa;
+    private volatile io.kubeha.security.tokens.ServiceAccountTokens serviceAccountTokens;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private volatile boolean closed;

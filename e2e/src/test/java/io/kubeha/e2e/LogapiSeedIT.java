@@ -193,6 +193,17 @@ class LogapiSeedIT {
             "\\{\"id\":(\\d+),\"content\":\"Hello, World! Request from [0-9.]+ hostname ([a-z0-9-]+)\",\"version\":\"([0-9.]+)\"}");
 
     static final String LOGAPI_YAML = """
+            # logapi reads pods, their logs and events through the API, as its own ServiceAccount (least privilege)
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: logapi}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: "kubeha:logapi"}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "kubeha:logapi"}
+            subjects: [{kind: ServiceAccount, name: logapi, namespace: default}]
+            ---
             apiVersion: apps/v1
             kind: Deployment
             metadata: {name: logapi}
@@ -202,6 +213,7 @@ class LogapiSeedIT {
               template:
                 metadata: {labels: {app: logapi}}
                 spec:
+                  serviceAccountName: logapi
                   nodeSelector: {kubeadm.alpha.kubernetes.io/role: node}
                   terminationGracePeriodSeconds: 10
                   containers:
@@ -232,6 +244,11 @@ class LogapiSeedIT {
     /** The seed's kube-dns: one `kubeha dns` pod where {@code nodeSelector} says, and the kube-dns Service at {@code clusterIp}. */
     static String dnsYaml(String nodeSelector, String clusterIp) {
         return """
+            # the cluster DNS reads Services, EndpointSlices and pods as kube-system/kube-dns (bound to system:kube-dns)
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: kube-dns, namespace: kube-system}
+            ---
             apiVersion: apps/v1
             kind: Deployment
             metadata: {name: kube-dns, namespace: kube-system}
@@ -241,6 +258,7 @@ class LogapiSeedIT {
               template:
                 metadata: {labels: {k8s-app: kube-dns}}
                 spec:
+                  serviceAccountName: kube-dns
                   nodeSelector: {%s}
                   dnsPolicy: Default
                   containers:

@@ -66,13 +66,17 @@ class NetnsIT {
         System.out.println("logs in " + dir);
         try {
             buildLan();
-            Path kubeconfig = Kubectl.writeKubeconfig(dir.resolve("kubeconfig"), "http://" + MASTER + ":6443");
+            // the admin kubeconfig the server writes (https://MASTER:6443, its CA, a system:masters certificate)
+            Path kubeconfig = dir.resolve("server-data").resolve("admin.kubeconfig");
+            Path ca = dir.resolve("server-data").resolve("pki").resolve("ca.crt");
             children.add(ChildJvm.start(in(master), Main.class, dir.resolve("server.log"), "server", "--data-dir",
-                    dir.resolve("server-data").toString(), "--bind", MASTER + ":6443", "--service-cidr", "10.96.0.0/16",
-                    "--plain-http")); // until pods get service-account tokens (kube-dns reads the API in-cluster)
+                    dir.resolve("server-data").toString(), "--bind", MASTER + ":6443", "--service-cidr", "10.96.0.0/16"));
             await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
                 assertThat(children.getFirst().isAlive()).as("kubeha server runs: %s", log("server")).isTrue();
-                assertThat(run(master, "curl", "-sf", "-m", "2", "http://" + MASTER + ":6443/readyz").out()).isEqualTo("ok");
+                assertThat(kubeconfig).exists();
+                // anonymous over TLS, trusting the cluster CA only: /readyz is public, as kube-apiserver's
+                assertThat(run(master, "curl", "-sf", "-m", "2", "--cacert", ca.toString(), "https://" + MASTER + ":6443/readyz").out())
+                        .isEqualTo("ok");
             });
             agent("node1", node1, NODE1, "10.244.1.0/24", kubeconfig);
             ChildJvm agent2 = agent("node2", node2, NODE2, "10.244.2.0/24", kubeconfig);

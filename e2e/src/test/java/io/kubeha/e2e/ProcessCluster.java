@@ -13,10 +13,6 @@ import io.kubeha.testkit.Ports;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,25 +66,24 @@ final class ProcessCluster implements AutoCloseable {
     static ProcessCluster start(Path dir, String... extraArgs) throws Exception {
         int port = Ports.free(InetAddress.getLoopbackAddress());
         Path data = dir.resolve("server-data");
-        // --plain-http until pods get service-account tokens: the cluster DNS and logapi pods read the API in-cluster
-        List<String> args = new ArrayList<>(List.of("server", "--data-dir", data.toString(), "--bind", "127.0.0.1:" + port, "--plain-http"));
+        List<String> args = new ArrayList<>(List.of("server", "--data-dir", data.toString(), "--bind", "127.0.0.1:" + port));
         args.addAll(List.of(extraArgs));
         ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), args.toArray(String[]::new));
-        String url = "http://127.0.0.1:" + port;
+        String url = "https://127.0.0.1:" + port;
+        Path admin = data.resolve("admin.kubeconfig");
         try {
-            HttpClient http = HttpClient.newHttpClient();
+            // HTTPS only, with authentication: ready once the admin kubeconfig is written and /readyz answers through it
             await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> {
                 if (!server.isAlive()) {
                     throw new IllegalStateException("kubeha server exited: " + Files.readString(dir.resolve("server.log")));
                 }
-                return http.send(HttpRequest.newBuilder(URI.create(url + "/readyz")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                return Files.exists(admin) && new Kubectl(Kubectl.DEFAULT, admin).run("get", "--raw", "/readyz").out().equals("ok");
             });
         } catch (RuntimeException | Error e) {
             server.close();
             throw e;
         }
-        return new ProcessCluster(dir, url, data.resolve("admin.kubeconfig"), server);
+        return new ProcessCluster(dir, url, admin, server);
     }
 
     /** Starts {@code kubeha COMMAND --kubeconfig ... ARGS} in its own JVM; its log goes to {@code name}.log. */

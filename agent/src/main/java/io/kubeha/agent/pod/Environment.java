@@ -163,7 +163,7 @@ final class Environment {
         throw new ConfigError("unsupported fieldRef " + path);
     }
 
-    private static String resource(Pod pod, Container self, String containerName, String resource, Quantity divisor) throws ConfigError {
+    static String resource(Pod pod, Container self, String containerName, String resource, Quantity divisor) throws ConfigError {
         Container c = self;
         if (containerName != null && !containerName.isEmpty()) {
             c = pod.getSpec().getContainers().stream().filter(x -> x.getName().equals(containerName)).findFirst()

@@ -75,6 +75,8 @@ final class PodWorker {
     private final Map<String, String> transitions = new LinkedHashMap<>();
     private boolean terminating;
     private Thread thread;
+    /** The pod's projected service-account tokens, refreshed at every pass when due. */
+    private final Tokens tokens;
 
     /** What the worker knows of one container of its pod. */
     private static final class ContainerRecord {
@@ -114,6 +116,8 @@ final class PodWorker {
         this.pod = pod;
         this.uid = pod.getMetadata().getUid();
         this.onFinished = onFinished;
+        this.tokens = new Tokens((namespace, sa, request) -> ctx.client().serviceAccounts().inNamespace(namespace).withName(sa)
+                .tokenRequest(request), ctx.clock());
         adopt(pod, recovered);
     }
 
@@ -138,6 +142,10 @@ final class PodWorker {
             rec.adopted = true; // its probes start with the first sync, as for a container just started
             rc.exit().thenRun(this::wake);
             LOG.info("pod {}/{}: took back container {} ({})", ns(), name(), rc.name(), rc.id());
+        }
+        // the tokens its containers read were written by the agent before: ask for new ones at the first pass
+        if (!ctx.runtime().name().equals("simulated")) {
+            Volumes.tokenProjections(pod, ctx.podsDir().resolve(uid)).forEach(tokens::written);
         }
     }
 
@@ -253,6 +261,7 @@ final class PodWorker {
                 startContainer(p, c, rec);
             }
         }
+        if (tokens.any()) tokens.refresh(p);
         report(p);
         return false;
     }
@@ -336,7 +345,7 @@ final class PodWorker {
             Map<String, Path> files = podFiles(p);
             if (files.containsKey("/etc/resolv.conf")) env.put("KUBEHA_RESOLV_CONF", files.get("/etc/resolv.conf").toString());
             try {
-                files.putAll(Volumes.mounts(p, c, ctx.podsDir().resolve(uid), lookup()));
+                files.putAll(Volumes.mounts(p, c, ctx.podsDir().resolve(uid), lookup(), tokens));
             } catch (Volumes.MountError e) {
                 if (!"ContainerCreating".equals(rec.waitingReason) || !e.getMessage().equals(rec.waitingMessage)) {
                     ctx.events().pod(p, "Warning", "FailedMount", e.getMessage());

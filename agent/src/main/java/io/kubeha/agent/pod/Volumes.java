@@ -24,7 +24,11 @@ import java.util.Set;
  * A pod's volumes as folders of the pod (POD/volumes/NAME), and a container's volumeMounts as the paths where it
  * sees them: emptyDir (kept across container restarts, gone with the pod), configMap and secret (their keys, or
  * the items asked for, written as files with defaultMode or the item's mode each time a container starts), and
- * hostPath (the path itself). The process runtime bind-mounts them at their mountPath (subPath honoured).
+ * hostPath (the path itself), downwardAPI (the pod's metadata and resources as files), and projected (configMap,
+ * secret, downwardAPI and serviceAccountToken sources in one folder: the volume every pod gets for its service
+ * account). A service-account token is asked for with a TokenRequest bound to the pod and kept fresh by
+ * {@link Tokens}. Files are replaced by a rename, so a process reading one sees the old content or the new, never
+ * half. The process runtime bind-mounts the volumes at their mountPath (subPath honoured).
  */
 final class Volumes {
     /** A volume that cannot be set up: the container waits in ContainerCreating, as the kubelet's FailedMount. */
@@ -92,6 +96,12 @@ final class Volumes {
 
     /** The container's mounts, mountPath to source, setting up the volumes they name. */
     static Map<String, Path> mounts(Pod pod, Container c, Path podDir, Environment.Lookup lookup) throws MountError, IOException {
+        return mounts(pod, c, podDir, lookup, null);
+    }
+
+    /** The same, recording the service-account tokens written in {@code tokens} (null: none may be asked for). */
+    static Map<String, Path> mounts(Pod pod, Container c, Path podDir, Environment.Lookup lookup, Tokens tokens)
+            throws MountError, IOException {
         Map<String, Path> out = new LinkedHashMap<>();
         if (c.getVolumeMounts() == null || c.getVolumeMounts().isEmpty()) return out;
         Map<String, Volume> volumes = new LinkedHashMap<>();
@@ -99,7 +109,7 @@ final class Volumes {
         for (VolumeMount m : c.getVolumeMounts()) {
             Volume v = volumes.get(m.getName());
             if (v == null) throw new MountError("volume \"" + m.getName() + "\" is mounted by container " + c.getName() + " but not defined in the pod");
-            Path source = setUp(pod, v, podDir.resolve("volumes").resolve(v.getName()), lookup);
+            Path source = setUp(pod, v, podDir.resolve("volumes").resolve(v.getName()), lookup, tokens);
             if (m.getSubPath() != null && !m.getSubPath().isEmpty()) {
                 Path sub = source.resolve(m.getSubPath()).normalize();
                 if (!sub.startsWith(source)) throw new MountError("subPath " + m.getSubPath() + " leaves volume " + v.getName());
@@ -111,7 +121,7 @@ final class Volumes {
         return out;
     }
 
-    private static Path setUp(Pod pod, Volume v, Path dir, Environment.Lookup lookup) throws MountError, IOException {
+    private static Path setUp(Pod pod, Volume v, Path dir, Environment.Lookup lookup, Tokens tokens) throws MountError, IOException {
         String ns = pod.getMetadata().getNamespace();
         if (v.getEmptyDir() != null) {
             return Files.createDirectories(dir);
@@ -149,36 +159,177 @@ final class Volumes {
             Environment.secretData(s).forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
             return write(dir, data, src.getItems(), src.getDefaultMode(), src.getOptional(), "secret", src.getSecretName(), v.getName());
         }
-        throw new MountError("volume \"" + v.getName() + "\": only emptyDir, configMap, secret and hostPath volumes are supported by kubeha's agent");
+        if (v.getDownwardAPI() != null) {
+            Map<String, FileContent> files = new LinkedHashMap<>();
+            int mode = v.getDownwardAPI().getDefaultMode() == null ? 0644 : v.getDownwardAPI().getDefaultMode();
+            downward(pod, v.getName(), v.getDownwardAPI().getItems(), mode, files);
+            return writeFiles(dir, files, v.getName());
+        }
+        if (v.getProjected() != null) {
+            return projected(pod, v, dir, lookup, tokens);
+        }
+        throw new MountError("volume \"" + v.getName() + "\": only emptyDir, configMap, secret, hostPath, downwardAPI and projected"
+                + " volumes are supported by kubeha's agent");
+    }
+
+    /** The service-account token files the pod's projected volumes hold under {@code podDir}, and what to ask for them. */
+    static List<Tokens.Projection> tokenProjections(Pod pod, Path podDir) {
+        List<Tokens.Projection> out = new java.util.ArrayList<>();
+        if (pod.getSpec() == null || pod.getSpec().getVolumes() == null) return out;
+        String sa = pod.getSpec().getServiceAccountName() == null || pod.getSpec().getServiceAccountName().isEmpty()
+                ? "default" : pod.getSpec().getServiceAccountName();
+        for (Volume v : pod.getSpec().getVolumes()) {
+            if (v.getProjected() == null || v.getProjected().getSources() == null) continue;
+            Path dir = podDir.resolve("volumes").resolve(v.getName());
+            int mode = v.getProjected().getDefaultMode() == null ? 0644 : v.getProjected().getDefaultMode();
+            for (var src : v.getProjected().getSources()) {
+                var t = src.getServiceAccountToken();
+                if (t == null || !Files.isDirectory(dir)) continue;
+                Path file = dir.resolve(t.getPath()).normalize();
+                if (!file.startsWith(dir)) continue;
+                out.add(new Tokens.Projection(file, pod.getMetadata().getNamespace(), sa, t.getAudience() == null ? "" : t.getAudience(),
+                        t.getExpirationSeconds() == null ? 3600 : t.getExpirationSeconds(), mode));
+            }
+        }
+        return out;
+    }
+
+    /** A file to write: its content and mode. */
+    record FileContent(byte[] content, int mode) {
+    }
+
+    /** A projected volume: its sources' files in one folder, each source as its own volume kind would write them. */
+    private static Path projected(Pod pod, Volume v, Path dir, Environment.Lookup lookup, Tokens tokens) throws MountError, IOException {
+        String ns = pod.getMetadata().getNamespace();
+        var projected = v.getProjected();
+        int mode = projected.getDefaultMode() == null ? 0644 : projected.getDefaultMode();
+        Map<String, FileContent> files = new LinkedHashMap<>();
+        List<Tokens.Projection> wanted = new java.util.ArrayList<>();
+        for (var src : projected.getSources() == null ? List.<io.fabric8.kubernetes.api.model.VolumeProjection>of() : projected.getSources()) {
+            if (src.getConfigMap() != null) {
+                var cmSrc = src.getConfigMap();
+                ConfigMap cm = lookup.configMap(ns, cmSrc.getName());
+                if (cm == null) {
+                    if (Boolean.TRUE.equals(cmSrc.getOptional())) continue;
+                    throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : configmap \"" + cmSrc.getName()
+                            + "\" not found");
+                }
+                Map<String, byte[]> data = new LinkedHashMap<>();
+                if (cm.getData() != null) cm.getData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+                if (cm.getBinaryData() != null) cm.getBinaryData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+                select(data, cmSrc.getItems(), mode, cmSrc.getOptional(), "configmap", cmSrc.getName(), v.getName(), files);
+            } else if (src.getSecret() != null) {
+                var secretSrc = src.getSecret();
+                Secret secret = lookup.secret(ns, secretSrc.getName());
+                if (secret == null) {
+                    if (Boolean.TRUE.equals(secretSrc.getOptional())) continue;
+                    throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : secret \"" + secretSrc.getName()
+                            + "\" not found");
+                }
+                Map<String, byte[]> data = new LinkedHashMap<>();
+                Environment.secretData(secret).forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+                select(data, secretSrc.getItems(), mode, secretSrc.getOptional(), "secret", secretSrc.getName(), v.getName(), files);
+            } else if (src.getDownwardAPI() != null) {
+                downward(pod, v.getName(), src.getDownwardAPI().getItems(), mode, files);
+            } else if (src.getServiceAccountToken() != null) {
+                var t = src.getServiceAccountToken();
+                if (tokens == null) throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : no token source");
+                String sa = pod.getSpec().getServiceAccountName() == null || pod.getSpec().getServiceAccountName().isEmpty()
+                        ? "default" : pod.getSpec().getServiceAccountName();
+                long seconds = t.getExpirationSeconds() == null ? 3600 : t.getExpirationSeconds();
+                Tokens.Projection p = new Tokens.Projection(dir.resolve(t.getPath()).normalize(), ns, sa,
+                        t.getAudience() == null ? "" : t.getAudience(), seconds, mode);
+                if (!p.file().startsWith(dir)) throw new MountError("token path " + t.getPath() + " leaves volume " + v.getName());
+                String token;
+                try {
+                    token = tokens.issue(p, pod);
+                } catch (RuntimeException e) {
+                    throw new MountError("MountVolume.SetUp failed for volume \"" + v.getName() + "\" : failed to fetch token: "
+                            + e.getMessage());
+                }
+                files.put(t.getPath(), new FileContent(token.getBytes(StandardCharsets.UTF_8), mode));
+                wanted.add(p);
+            }
+        }
+        Path out = writeFiles(dir, files, v.getName());
+        if (tokens != null) wanted.forEach(tokens::written);
+        return out;
+    }
+
+    /** The downward API's items as files: metadata fields, or a container's resources. */
+    private static void downward(Pod pod, String volume, List<io.fabric8.kubernetes.api.model.DownwardAPIVolumeFile> items, int mode,
+                                 Map<String, FileContent> files) throws MountError {
+        for (var item : items == null ? List.<io.fabric8.kubernetes.api.model.DownwardAPIVolumeFile>of() : items) {
+            String value;
+            try {
+                if (item.getFieldRef() != null) {
+                    value = Environment.field(pod, item.getFieldRef().getFieldPath(), null, null);
+                } else if (item.getResourceFieldRef() != null) {
+                    var ref = item.getResourceFieldRef();
+                    Container first = pod.getSpec().getContainers().getFirst();
+                    value = Environment.resource(pod, first, ref.getContainerName(), ref.getResource(), ref.getDivisor());
+                } else {
+                    throw new MountError("MountVolume.SetUp failed for volume \"" + volume + "\" : item " + item.getPath()
+                            + " names neither fieldRef nor resourceFieldRef");
+                }
+            } catch (Environment.ConfigError e) {
+                throw new MountError("MountVolume.SetUp failed for volume \"" + volume + "\" : " + e.getMessage());
+            }
+            files.put(item.getPath(), new FileContent((value == null ? "" : value).getBytes(StandardCharsets.UTF_8),
+                    item.getMode() == null ? mode : item.getMode()));
+        }
+    }
+
+    /** A ConfigMap's or Secret's keys (or the items asked for) as files of a projected volume. */
+    private static void select(Map<String, byte[]> data, List<KeyToPath> items, int mode, Boolean optional, String kind, String name,
+                               String volume, Map<String, FileContent> files) throws MountError {
+        if (items == null || items.isEmpty()) {
+            data.forEach((k, val) -> files.put(k, new FileContent(val, mode)));
+            return;
+        }
+        for (KeyToPath item : items) {
+            byte[] value = data.get(item.getKey());
+            if (value == null) {
+                if (Boolean.TRUE.equals(optional)) continue;
+                throw new MountError("MountVolume.SetUp failed for volume \"" + volume + "\" : " + kind + " references non-existent config key: "
+                        + item.getKey() + " (" + kind + " " + name + ")");
+            }
+            files.put(item.getPath(), new FileContent(value, item.getMode() == null ? mode : item.getMode()));
+        }
+    }
+
+    /** The files (relative paths) in {@code dir}, each replaced by a rename; files an earlier write left and these lack go. */
+    static Path writeFiles(Path dir, Map<String, FileContent> files, String volume) throws IOException, MountError {
+        Files.createDirectories(dir);
+        java.util.Set<Path> keep = new java.util.HashSet<>();
+        for (var e : files.entrySet()) {
+            Path target = dir.resolve(e.getKey()).normalize();
+            if (!target.startsWith(dir) || target.equals(dir)) throw new MountError("item path " + e.getKey() + " leaves volume " + volume);
+            Files.createDirectories(target.getParent());
+            replace(target, e.getValue().content(), e.getValue().mode());
+            for (Path p = target; p != null && !p.equals(dir); p = p.getParent()) keep.add(p);
+        }
+        try (var old = Files.walk(dir)) {
+            for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!f.equals(dir) && !keep.contains(f)) Files.deleteIfExists(f);
+            }
+        }
+        return dir;
+    }
+
+    /** Writes a file beside its target and renames it over the target: readers see the old content or the new. */
+    static void replace(Path target, byte[] content, int mode) throws IOException {
+        Path tmp = target.resolveSibling("..." + target.getFileName() + ".tmp");
+        file(tmp, content, mode);
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The keys (or the items asked for) as files, replacing what an earlier start wrote. */
     private static Path write(Path dir, Map<String, byte[]> data, List<KeyToPath> items, Integer defaultMode, Boolean optional,
                               String kind, String name, String volume) throws IOException, MountError {
-        Files.createDirectories(dir);
-        try (var old = Files.walk(dir)) {
-            for (Path f : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                if (!f.equals(dir)) Files.deleteIfExists(f);
-            }
-        }
-        int mode = defaultMode == null ? 0644 : defaultMode;
-        if (items == null || items.isEmpty()) {
-            for (var e : data.entrySet()) file(dir.resolve(e.getKey()), e.getValue(), mode);
-        } else {
-            for (KeyToPath item : items) {
-                byte[] value = data.get(item.getKey());
-                if (value == null) {
-                    if (Boolean.TRUE.equals(optional)) continue;
-                    throw new MountError("MountVolume.SetUp failed for volume \"" + volume + "\" : configmap references non-existent config key: "
-                            .replace("configmap", kind) + item.getKey() + " (" + kind + " " + name + ")");
-                }
-                Path target = dir.resolve(item.getPath()).normalize();
-                if (!target.startsWith(dir)) throw new MountError("item path " + item.getPath() + " leaves volume " + volume);
-                Files.createDirectories(target.getParent());
-                file(target, value, item.getMode() == null ? mode : item.getMode());
-            }
-        }
-        return dir;
+        Map<String, FileContent> files = new LinkedHashMap<>();
+        select(data, items, defaultMode == null ? 0644 : defaultMode, optional, kind, name, volume, files);
+        return writeFiles(dir, files, volume);
     }
 
     private static void file(Path f, byte[] content, int mode) throws IOException {

@@ -141,6 +141,13 @@ class Admission {
         this.writeChecks = checks;
     }
 
+    /** The ServiceAccount admission plugin; a secured server turns it on (a plain one has no tokens to mount). */
+    private volatile ServiceAccountAdmission serviceAccounts;
+
+    void serviceAccounts(ServiceAccountAdmission plugin) {
+        this.serviceAccounts = plugin;
+    }
+
     Pending admitCreate(ResourceType type, ObjectNode obj, String namespace, Request req, boolean dryRun) {
         writeChecks.check(type, obj, null, req);
         if (type.namespaced()) {
@@ -155,7 +162,11 @@ class Admission {
         TypeRules<HasMetadata> rules = rules(type);
         rules.applyDefaults(typed);
         // mutating admission (DefaultTolerationSeconds) runs before validation, as in kube-apiserver
-        if (typed instanceof Pod pod) defaultTolerations.apply(pod);
+        if (typed instanceof Pod pod) {
+            ServiceAccountAdmission sa = serviceAccounts;
+            if (sa != null) sa.admitCreate(pod);
+            defaultTolerations.apply(pod);
+        }
         rules.prepareForCreate(typed);
         Pending pending = Pending.NONE;
         if (typed instanceof Service svc) pending = Pending.of(services.allocateCreate(svc, dryRun));

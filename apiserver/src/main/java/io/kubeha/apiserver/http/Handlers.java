@@ -51,6 +51,7 @@ public final class Handlers {
                      io.kubeha.security.tokens.ServiceAccountTokens tokens) {
         Gate gate = new Gate(authentication, authorization, tokens);
         admission.writeChecks(new WriteChecks(gate));
+        admission.serviceAccounts(new ServiceAccountAdmission(lookup()));
         return gate;
     }
 
