@@ -132,17 +132,7 @@ public final class ApiBench {
     }
 
     private static HttpClient tlsClient(io.kubeha.security.pki.Pki pki, io.kubeha.security.pki.CertAndKey me) throws Exception {
-        char[] pw = "bench".toCharArray();
-        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("me", me.key(), pw, new java.security.cert.Certificate[] {me.cert(), pki.caCert()});
-        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, pw);
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(io.kubeha.security.pki.Pki.trustStore(pki.caCert()));
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(ctx).connectTimeout(Duration.ofSeconds(10)).build();
+        return TlsClient.of(pki.caCert(), me.cert(), me.key(), HttpClient.Version.HTTP_2);
     }
 
     private Phases.Result watchPhase(String target, String base, String ns, String value) throws Exception {

@@ -89,8 +89,8 @@ public final class PodBench {
 
     private final Config config;
     private final PrintStream progress;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    /** The admin's HTTPS client, once the server has written its admin.kubeconfig. */
+    private HttpClient http;
 
     public PodBench(Config config, PrintStream progress) {
         this.config = config;
@@ -125,11 +125,11 @@ public final class PodBench {
         String label = label();
         InetAddress lo = InetAddress.getLoopbackAddress();
         int apiPort = freePort(lo);
-        String base = "http://127.0.0.1:" + apiPort;
+        String base = "https://127.0.0.1:" + apiPort;
         progress.printf("  %s: starting kubeha server%n", label);
         Process server = child(started, dir.resolve("server.log"), "server", "--data-dir", dir.resolve("server").toString(),
-                "--bind", "127.0.0.1:" + apiPort, "--plain-http"); // the pod figures before TLS; bench api measures TLS
-        awaitReady(server, base, dir.resolve("server.log"));
+                "--bind", "127.0.0.1:" + apiPort);
+        awaitReady(server, base, dir.resolve("server").resolve("admin.kubeconfig"), dir.resolve("server.log"));
 
         String nodeIp = "127.0.0.1";
         boolean simulated = config.runtime().equals("simulated");
@@ -265,15 +265,19 @@ public final class PodBench {
         return p;
     }
 
-    private void awaitReady(Process server, String base, Path log) throws Exception {
+    /** Waits for the admin kubeconfig, then for /readyz through it, then for the default ServiceAccount pods run as. */
+    private void awaitReady(Process server, String base, Path kubeconfig, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (true) {
             if (!server.isAlive()) throw new IllegalStateException("kubeha server exited: " + tail(log));
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(), HttpResponse.BodyHandlers.discarding())
+                if (http == null && Files.exists(kubeconfig)) http = TlsClient.fromKubeconfig(kubeconfig, HttpClient.Version.HTTP_1_1);
+                if (http != null && http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/" + NAMESPACE
+                        + "/serviceaccounts/default")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200
+                        && http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(), HttpResponse.BodyHandlers.discarding())
                         .statusCode() == 200) return;
-            } catch (IOException notYet) {
-                // not listening yet
+            } catch (IOException | IllegalStateException | java.security.GeneralSecurityException notYet) {
+                // not listening yet, or the kubeconfig is being written
             }
             if (System.nanoTime() > deadline) throw new IllegalStateException("kubeha server not ready within 90 s: " + tail(log));
             Thread.sleep(100);

@@ -27,8 +27,8 @@ import java.util.Optional;
  * <p>Found as client-go finds it: an explicit {@code KUBECONFIG} first (the files it lists, merged as kubectl
  * merges them: the first file that sets a value wins), else the in-cluster configuration of a pod
  * ({@code KUBERNETES_SERVICE_HOST}/{@code KUBERNETES_SERVICE_PORT} and the service account's token and CA).
- * kubeha's API server does not serve TLS yet, so in a pod whose service account folder has no {@code ca.crt}
- * the in-cluster URL is plain HTTP; with a {@code ca.crt} it is HTTPS trusting that CA, as in Kubernetes.
+ * In a pod the folder holds {@code ca.crt} and the in-cluster URL is HTTPS trusting that CA, as in Kubernetes; only
+ * a folder without one (tests against a plain-HTTP server) makes it plain HTTP.
  *
  * @param server     the API server's base URL, without a trailing slash
  * @param token      a fixed bearer token, or null
