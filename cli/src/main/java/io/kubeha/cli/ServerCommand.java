@@ -85,15 +85,19 @@ final class ServerCommand implements Callable<Integer> {
                     + "127.0.0.1, localhost, the bind and advertise addresses, the kubernetes Service's names and ClusterIP are always in.")
     java.util.List<String> tlsSans = new java.util.ArrayList<>();
 
+    @Option(names = "--vip", paramLabel = "HOST:PORT",
+            description = "Be a candidate for the control-plane virtual IP (e.g. 127.10.102.21:6443): held by one server at a time,"
+                    + " only while its API server is ready (and its agent alive, with --vip-agent-healthz); the VIP is added to"
+                    + " the serving certificate. See also kubeha vip.")
+    String vip;
+
+    @picocli.CommandLine.Mixin
+    VipOptions vipOptions;
+
     @Option(names = "--init",
             description = "Make DATA_DIR/pki (the cluster CA, the serving certificate, the service-account keys) and "
                     + "DATA_DIR/admin.kubeconfig if missing, print where they are, and exit.")
     boolean init;
-
-    @Option(names = "--plain-http", hidden = true,
-            description = "Serve plain HTTP with no authentication or authorization. Only for the process-level test suites "
-                    + "while pods cannot yet get service-account tokens (in-cluster clients need them over TLS); never in use.")
-    boolean plainHttp;
 
     @Option(names = "--anonymous-auth", arity = "1", defaultValue = "true",
             description = "Serve requests without credentials as system:anonymous, whom RBAC lets see only /healthz, /livez, "
@@ -123,6 +127,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--compaction-interval", defaultValue = "5m",
             description = "History older than this is compacted (default: ${DEFAULT-VALUE}).")
     String compactionInterval;
+
+    /** Where the VIP's holder forwards: this server's bound address (loopback when it listens on every address). */
+    private static InetSocketAddress localTarget(InetSocketAddress bound) {
+        return bound.getAddress().isAnyLocalAddress() ? new InetSocketAddress("127.0.0.1", bound.getPort()) : bound;
+    }
 
     /** An IP address as written (no name lookups): what --advertise-address takes. */
     private static java.net.InetAddress ipLiteral(String ip) {
@@ -175,7 +184,6 @@ final class ServerCommand implements Callable<Integer> {
         }
         Duration interval = Args.duration("--compaction-interval", compactionInterval);
         Files.createDirectories(dataDir);
-        if (plainHttp && auditLogPath != null) throw new Main.UserError("--audit-log-path needs authentication, which --plain-http does without");
         io.kubeha.security.audit.AuditLog audit = null;
         if (auditLogPath != null && !init) {
             try {
@@ -186,10 +194,13 @@ final class ServerCommand implements Callable<Integer> {
                 throw new Main.UserError("--audit-log-path/--audit-policy-file: " + e.getMessage());
             }
         }
-        Security security = plainHttp ? null : Security.prepare(dataDir, address, advertiseAddress == null ? null : ipLiteral(advertiseAddress),
-                tlsSans, serviceCidr, anonymousAuth, audit);
-        if (security != null) config = config.withSecurity(security.api());
-        if (init && security == null) throw new Main.UserError("--init makes the PKI, which --plain-http does without");
+        InetSocketAddress vipAddress = vip == null ? null : Args.hostPort("--vip", vip);
+        java.util.List<String> sans = new java.util.ArrayList<>(tlsSans);
+        if (vipAddress != null && !sans.contains(vipAddress.getHostString())) sans.add(vipAddress.getHostString());
+        // HTTPS only, with authentication and authorization, as kube-apiserver since 1.20 (no insecure port)
+        Security security = Security.prepare(dataDir, address, advertiseAddress == null ? null : ipLiteral(advertiseAddress),
+                sans, serviceCidr, anonymousAuth, audit);
+        config = config.withSecurity(security.api());
         if (init) {
             System.err.println("kubeha server: PKI in " + security.pkiDir() + " (CA hash " + security.caHash() + ")");
             String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getAddress().getHostAddress();
@@ -207,25 +218,28 @@ final class ServerCommand implements Callable<Integer> {
              ApiServer api = new ApiServer(s, config).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             String url = api.url();
-            Path kubeconfig = security != null ? security.writeAdminKubeconfig(url) : Kubeconfig.write(dataDir.resolve("admin.kubeconfig"), url);
-            if (security != null) {
-                String host = advertiseAddress != null ? advertiseAddress : api.address().getAddress().isAnyLocalAddress() ? "127.0.0.1"
-                        : api.address().getAddress().getHostAddress();
-                security.publishClusterInfo("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + api.address().getPort());
-            }
+            Path kubeconfig = security.writeAdminKubeconfig(url);
+            String host = advertiseAddress != null ? advertiseAddress : api.address().getAddress().isAnyLocalAddress() ? "127.0.0.1"
+                    : api.address().getAddress().getHostAddress();
+            security.publishClusterInfo("https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + api.address().getPort());
             System.err.println("kubeha server: serving on " + url + " (store " + s.describe() + ", revision "
                     + s.currentRevision() + ")");
             System.err.println("kubeha server: kubectl --kubeconfig " + kubeconfig + " get namespaces");
             // the other control-plane components run beside the API server as its clients, leader-elected across servers
             // each with its own identity, as kubeadm gives them theirs: RBAC's system:kube-controller-manager and system:kube-scheduler
-            try (io.fabric8.kubernetes.client.KubernetesClient cmClient = security != null ? security.client(url, "system:kube-controller-manager") : Clients.forUrl(url);
-                 io.fabric8.kubernetes.client.KubernetesClient schedulerClient = security != null ? security.client(url, "system:kube-scheduler") : Clients.forUrl(url);
+            try (io.fabric8.kubernetes.client.KubernetesClient cmClient = security.client(url, "system:kube-controller-manager");
+                 io.fabric8.kubernetes.client.KubernetesClient schedulerClient = security.client(url, "system:kube-scheduler");
                  AutoCloseable controllers = disable.contains("controller-manager") ? () -> { }
                          : new io.kubeha.controllers.ControllerManager(cmClient, cmConfig)
-                                 .withCsrSigner(security == null ? null : security.csrSigner())
-                                 .withServiceAccountTokens(security == null ? null : security.serviceAccountTokens()).start();
+                                 .withCsrSigner(security.csrSigner())
+                                 .withServiceAccountTokens(security.serviceAccountTokens()).start();
                  AutoCloseable podScheduler = disable.contains("scheduler") ? () -> { }
-                         : new io.kubeha.scheduler.Scheduler(schedulerClient, schedulerConfig).start()) {
+                         : new io.kubeha.scheduler.Scheduler(schedulerClient, schedulerConfig).start();
+                 io.fabric8.kubernetes.client.KubernetesClient vipClient = vipAddress == null ? null
+                         : security.client(url, "system:kubeha-vip");
+                 AutoCloseable vipCandidate = vipAddress == null ? () -> { }
+                         : vipOptions.start(vipClient, vipAddress, localTarget(api.address()), url)) {
+                if (vipAddress != null) System.err.println("kubeha server: candidate for the VIP " + vip + " (Lease kube-system/kubeha-vip)");
                 java.util.List<String> running = new java.util.ArrayList<>();
                 if (!disable.contains("controller-manager")) running.add("the controller-manager");
                 if (!disable.contains("scheduler")) running.add("the scheduler");

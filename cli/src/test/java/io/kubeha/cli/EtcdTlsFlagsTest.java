@@ -21,12 +21,11 @@ class EtcdTlsFlagsTest {
     Path dataDir;
 
     private String run(String... flags) {
-        String[] args = new String[flags.length + 4];
+        String[] args = new String[flags.length + 3];
         args[0] = "server";
-        args[1] = "--plain-http"; // no PKI to make: straight to opening the store
-        args[2] = "--data-dir";
-        args[3] = dataDir.toString();
-        System.arraycopy(flags, 0, args, 4, flags.length);
+        args[1] = "--data-dir";
+        args[2] = dataDir.toString();
+        System.arraycopy(flags, 0, args, 3, flags.length);
         CommandLine cl = Main.commandLine();
         StringWriter err = new StringWriter();
         cl.setErr(new PrintWriter(err));
