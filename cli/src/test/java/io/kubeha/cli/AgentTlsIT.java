@@ -151,6 +151,25 @@ class AgentTlsIT {
                     assertThat(kubectl.run("logs", "talker", "--tail=1").orFail().out()).contains("tick"));
             assertThat(agent.isAlive()).isTrue();
             assertThat(log("agent.log")).doesNotContain("\tat ");
+
+            // an agent with the admin kubeconfig is not a node: nothing approves its serving CSR but itself, which it may
+            String adminIp = "127.10.104.8";
+            int adminPort = Ports.free(InetAddress.getLoopbackAddress());
+            ChildJvm adminAgent = ChildJvm.start(Main.class, dir.resolve("admin-agent.log"), "agent", "--kubeconfig", admin.toString(),
+                    "--node-name", "adminnode", "--node-ip", adminIp, "--pod-cidr", "127.65.105.0/24", "--port", Integer.toString(adminPort),
+                    "--data-dir", dir.resolve("admin-agent").toString(), "--image-store", dir.resolve("images").toString());
+            started.add(adminAgent);
+            kubectl.run("""
+                    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talker2", "namespace": "default"},
+                     "spec": {"nodeName": "adminnode", "containers": [{"name": "main", "image": "busybox",
+                       "command": ["sh", "-c", "echo hello from the admin agent; exec sleep 600"]}]}}
+                    """, Duration.ofSeconds(30), "apply", "-f", "-").orFail();
+            await().atMost(Duration.ofSeconds(120)).untilAsserted(() ->
+                    assertThat(kubectl.run("logs", "talker2").orFail().out()).as(log("admin-agent.log")).contains("hello from the admin agent"));
+            assertThat(servingCertificate(ca, adminIp, adminPort).getSubjectX500Principal().getName()).contains("CN=system:node:adminnode");
+            assertThat(kubectl.run("get", "csr", "-o", "jsonpath={range .items[*]}{.spec.signerName} {.spec.username} "
+                    + "{.status.conditions[0].reason}{\"\\n\"}{end}").orFail().out())
+                    .contains("kubernetes.io/kubelet-serving kubernetes-admin SelfApproved");
         } finally {
             if (fake != null) fake.stop(0);
             for (ChildJvm c : started) c.close();
