@@ -41,7 +41,9 @@ import static org.awaitility.Awaitility.await;
  * server, which presents its kubelet client certificate; a client without a certificate gets 401, one the API server
  * does not allow 403, one with a certificate from another CA no handshake; an endpoint with a self-signed
  * certificate registered as a node's agent makes {@code kubectl logs} fail with a clear message (not a 500); and with
- * renewal made due early, the agent gets new client and serving certificates (new serials) and keeps working.
+ * renewal made due early, the agent gets new client and serving certificates (new serials) and keeps working. An
+ * agent with the admin kubeconfig (not a node) approves its own serving CSR, and after a restart serves the
+ * certificate it kept.
  */
 class AgentTlsIT {
     @TempDir
@@ -170,6 +172,17 @@ class AgentTlsIT {
             assertThat(kubectl.run("get", "csr", "-o", "jsonpath={range .items[*]}{.spec.signerName} {.spec.username} "
                     + "{.status.conditions[0].reason}{\"\\n\"}{end}").orFail().out())
                     .contains("kubernetes.io/kubelet-serving kubernetes-admin SelfApproved");
+
+            // a restarted agent serves the certificate it kept (still valid), asking for none
+            BigInteger kept1 = servingCertificate(ca, adminIp, adminPort).getSerialNumber();
+            adminAgent.close();
+            ChildJvm again = ChildJvm.start(Main.class, dir.resolve("admin-agent-2.log"), "agent", "--kubeconfig", admin.toString(),
+                    "--node-name", "adminnode", "--node-ip", adminIp, "--pod-cidr", "127.65.105.0/24", "--port", Integer.toString(adminPort),
+                    "--data-dir", dir.resolve("admin-agent").toString(), "--image-store", dir.resolve("images").toString());
+            started.add(again);
+            await().atMost(Duration.ofSeconds(90)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(servingCertificate(ca, adminIp, adminPort).getSerialNumber()).isEqualTo(kept1));
+            assertThat(kubectl.run("logs", "talker2").orFail().out()).contains("hello from the admin agent");
         } finally {
             if (fake != null) fake.stop(0);
             for (ChildJvm c : started) c.close();
