@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -143,13 +142,9 @@ final class Subresources {
         } catch (java.net.http.HttpTimeoutException e) {
             throw new ApiException(504, "Timeout", "the node agent of " + node + " at " + host + ":" + port
                     + " did not answer within " + AGENT_ANSWER_TIMEOUT.toSeconds() + "s", null);
-        } catch (javax.net.ssl.SSLException e) {
-            throw new ApiException(503, "ServiceUnavailable", "the node agent of " + node + " at " + host + ":" + port
-                    + " is not trusted: " + untrusted(e), null);
         } catch (IOException e) {
             if (sslCause(e) instanceof javax.net.ssl.SSLException ssl) {
-                throw new ApiException(503, "ServiceUnavailable", "the node agent of " + node + " at " + host + ":" + port
-                        + " is not trusted: " + untrusted(ssl), null);
+                throw new ApiException(503, "ServiceUnavailable", "the node agent of " + node + " at " + host + ":" + port + " " + tlsFailure(ssl), null);
             }
             throw new ApiException(503, "ServiceUnavailable", "the node agent of " + node + " at " + host + ":" + port
                     + " cannot be reached: " + (e.getMessage() == null ? e.toString() : e.getMessage()), null);
@@ -206,19 +201,19 @@ final class Subresources {
     }
 
     /** What was wrong with an agent's TLS, in words a user can act on. */
-    private static String untrusted(javax.net.ssl.SSLException e) {
+    private static String tlsFailure(javax.net.ssl.SSLException e) {
         String m = String.valueOf(e.getMessage());
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof java.security.cert.CertPathValidatorException || c instanceof java.security.cert.CertPathBuilderException
                     || String.valueOf(c.getMessage()).contains("PKIX path")) {
-                return "its certificate is not signed by the cluster CA (" + m + ")";
+                return "is not trusted: its certificate is not signed by the cluster CA (" + m + ")";
             }
             if (c instanceof java.security.cert.CertificateException && String.valueOf(c.getMessage()).contains("No subject alternative")) {
-                return "its certificate is not for this address (" + c.getMessage() + ")";
+                return "is not trusted: its certificate is not for this address (" + c.getMessage() + ")";
             }
-            if (c instanceof java.security.cert.CertificateExpiredException) return "its certificate has expired (" + c.getMessage() + ")";
+            if (c instanceof java.security.cert.CertificateExpiredException) return "is not trusted: its certificate has expired (" + c.getMessage() + ")";
         }
-        return "the TLS handshake failed (" + m + ")";
+        return "refused the TLS handshake (" + m + "): an agent that has no serving certificate yet refuses them until its CSR is approved and signed";
     }
 
     static ObjectNode success() {
