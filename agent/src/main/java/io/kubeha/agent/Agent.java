@@ -183,8 +183,19 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * How the agent renews its certificates (see {@link io.kubeha.agent.certificates.CertificateManager}): the
+     * kubelet's jittered 70-90% of the lifetime, or at the latest {@code renewBefore} before the end; certificates asked
+     * for with {@code expirationSeconds} (null: the signer's default, a year).
+     */
+    public record Certificates(java.time.Duration renewBefore, Integer expirationSeconds) {
+        public static final Certificates DEFAULT = new Certificates(null, null);
+    }
+
     private final KubernetesClient client;
     private final Config config;
+    private final Certificates certificates;
+    private io.kubeha.agent.certificates.CertificateManager servingCerts;
     private ContainerRuntime runtime;
     private final List<NodeReporter> reporters = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScheduledExecutorService heartbeats;
@@ -194,8 +205,13 @@ public final class Agent implements AutoCloseable {
     private NodeRoutes routes;
 
     public Agent(KubernetesClient client, Config config) {
+        this(client, config, Certificates.DEFAULT);
+    }
+
+    public Agent(KubernetesClient client, Config config, Certificates certificates) {
         this.client = client;
         this.config = config;
+        this.certificates = certificates;
     }
 
     public Config config() {
@@ -210,7 +226,7 @@ public final class Agent implements AutoCloseable {
         Path data = Files.createDirectories(config.dataDir());
         runtime = config.runtime().equals("simulated") ? new SimulatedRuntime() : new ProcessRuntime(data.resolve("containers"));
         ContainerLogs logs = new ContainerLogs(data.resolve("logs"));
-        http = new AgentHttpServer(new InetSocketAddress(config.nodeIp(), config.port()), logs, (podKey, container) -> true).start();
+        http = new AgentHttpServer(new InetSocketAddress(config.nodeIp(), config.port()), logs, (podKey, container) -> true, tls(data)).start();
         if (config.simulateNodes() > 0) return startSimulated(data);
         int port = http.address().getPort();
         reporters.add(new NodeReporter(client, new NodeReporter.Config(config.nodeName(), config.nodeIp(), config.labels(), config.podCidr(),
@@ -229,6 +245,84 @@ public final class Agent implements AutoCloseable {
         LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}{}", config.nodeName(), config.nodeIp(), runtime.name(),
                 config.podCidr(), config.netns() ? ", a network namespace per pod" : "");
         return this;
+    }
+
+    /**
+     * With an HTTPS API server, the agent's port serves HTTPS too, as the kubelet with serverTLSBootstrap: its serving
+     * certificate (CN system:node:NAME, O system:nodes, SANs the node's address and name) comes from a
+     * kubernetes.io/kubelet-serving CSR, is kept in DATA_DIR/pki/kubelet-server-current.pem (0600; reused at the next
+     * start while the cluster CA signed it and it has not expired) and renewed before it expires; client
+     * certificates are checked against the cluster CA of the agent's kubeconfig. A plain-HTTP API server (tests):
+     * plain HTTP, null.
+     */
+    private AgentHttpServer.Tls tls(Path data) throws IOException {
+        var cfg = client.getConfiguration();
+        if (cfg.getMasterUrl() == null || !cfg.getMasterUrl().startsWith("https:")) return null;
+        List<java.security.cert.X509Certificate> cas = clusterCas(cfg);
+        Path pem = data.resolve("pki").resolve("kubelet-server-current.pem");
+        io.kubeha.security.pki.CertAndKey kept = keptServing(pem, cas);
+        var keys = new io.kubeha.security.pki.ReloadingKeyManager(kept);
+        List<String> dns = config.nodeName().matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+                ? List.of(config.nodeName()) : List.of();
+        var spec = new io.kubeha.agent.certificates.CertificateManager.Spec("serving", "kubernetes.io/kubelet-serving",
+                "system:node:" + config.nodeName(), List.of("system:nodes"), dns, List.of(java.net.InetAddress.getByName(config.nodeIp())),
+                List.of("digital signature", "key encipherment", "server auth"), certificates.expirationSeconds(), certificates.renewBefore(), true);
+        servingCerts = new io.kubeha.agent.certificates.CertificateManager(client, spec, keys, c -> {
+            try {
+                io.kubeha.security.pki.Pki.writeSecret(pem, c.keyPem() + c.certPem());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + pem + ": " + e.getMessage(), e);
+            }
+        }).start();
+        if (kept == null) LOG.info("no serving certificate yet: the agent's port refuses TLS handshakes until one is issued");
+        return new AgentHttpServer.Tls(keys.sslContext(cas), new io.kubeha.agent.certificates.KubeletAuthorizer(client, config.nodeName()));
+    }
+
+    /** The cluster CA the agent's kubeconfig trusts: client certificates of the agent's port must be signed by it. */
+    private static List<java.security.cert.X509Certificate> clusterCas(io.fabric8.kubernetes.client.Config cfg) throws IOException {
+        String pem;
+        if (cfg.getCaCertData() != null && !cfg.getCaCertData().isEmpty()) {
+            pem = new String(java.util.Base64.getDecoder().decode(cfg.getCaCertData().strip()), java.nio.charset.StandardCharsets.UTF_8);
+        } else if (cfg.getCaCertFile() != null && !cfg.getCaCertFile().isEmpty()) {
+            pem = Files.readString(Path.of(cfg.getCaCertFile()));
+        } else {
+            throw new IllegalStateException("the agent's kubeconfig names no certificate authority: the agent's port cannot tell whose "
+                    + "client certificates to accept (give certificate-authority-data)");
+        }
+        return io.kubeha.security.pki.Pem.certs(pem);
+    }
+
+    /** The serving certificate kept from a previous start, if the cluster CA signed it and it is still valid. */
+    private io.kubeha.security.pki.CertAndKey keptServing(Path pem, List<java.security.cert.X509Certificate> cas) {
+        if (!Files.exists(pem)) return null;
+        try {
+            String text = Files.readString(pem);
+            var cert = io.kubeha.security.pki.Pem.certs(text).getFirst();
+            var key = io.kubeha.security.pki.Pem.privateKey(text);
+            cert.checkValidity();
+            boolean signed = false;
+            for (var ca : cas) {
+                try {
+                    cert.verify(ca.getPublicKey());
+                    signed = true;
+                } catch (java.security.GeneralSecurityException e) {
+                    // another CA
+                }
+            }
+            if (!signed) {
+                LOG.info("{} is not from this cluster's CA: asking for a new serving certificate", pem);
+                return null;
+            }
+            return new io.kubeha.security.pki.CertAndKey(cert, key);
+        } catch (IOException | RuntimeException | java.security.GeneralSecurityException e) {
+            LOG.info("{} cannot be used ({}): asking for a new serving certificate", pem, e.getMessage());
+            return null;
+        }
+    }
+
+    /** The serving certificate the agent's port presents now (null: plain HTTP, or none issued yet). */
+    public java.security.cert.X509Certificate servingCertificate() {
+        return servingCerts == null ? null : servingCerts.current();
     }
 
     /** The kubelet's containerLogMaxSize and containerLogMaxFiles. */
@@ -331,6 +425,7 @@ public final class Agent implements AutoCloseable {
         if (pods != null) pods.close();
         reporters.forEach(NodeReporter::close);
         if (heartbeats != null) heartbeats.shutdownNow();
+        if (servingCerts != null) servingCerts.close();
         if (http != null) http.close();
         if (runtime != null) runtime.close();
     }

@@ -15,6 +15,13 @@
  *       namespace so the same service proxy binds them. The agent works in its own current network namespace: the
  *       machine's, or one a test made for it.</li>
  * </ul>
+ * <p>
+ * <b>The agent's port</b> ({@link io.kubeha.agent.logs.AgentHttpServer}, Jetty 12, the kubelet's 10250): with an HTTPS
+ * API server it serves HTTPS with a CA-signed serving certificate from a kubelet-serving CSR, requires client
+ * certificates of the cluster CA for everything but /healthz and authorizes them with SubjectAccessReviews; the agent
+ * renews that certificate, and the client certificate it joined with, before they expire
+ * ({@link io.kubeha.agent.certificates}). With a plain-HTTP API server (tests) the port is plain HTTP.
+ * <p>
  * Stopping the agent leaves pods, their namespaces, routes and ClusterIP addresses in place: the next agent on the
  * same data folder takes them back.
  */

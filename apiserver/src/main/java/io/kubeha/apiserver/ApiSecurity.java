@@ -17,9 +17,14 @@ import java.util.Objects;
  * @param anonymousAuth       whether requests without credentials are served as system:anonymous (kube's default: yes,
  *                            and RBAC lets them see only the public endpoints)
  * @param audit               where every request is recorded (kube's --audit-log-path), or null; the server closes it
+ * @param kubeletClient       the certificate the server presents to the node agents' ports (kube's
+ *                            --kubelet-client-certificate/-key; pki/apiserver-kubelet-client.crt), or null to present
+ *                            none; either way it trusts only agent certificates signed by the {@code tls} client CAs
+ *                            (kube's --kubelet-certificate-authority)
  */
 public record ApiSecurity(ServingTls tls, KeyPair serviceAccountKeys, List<PublicKey> extraVerifyKeys, String issuer,
-                          List<String> audiences, boolean anonymousAuth, io.kubeha.security.audit.AuditLog audit) {
+                          List<String> audiences, boolean anonymousAuth, io.kubeha.security.audit.AuditLog audit,
+                          io.kubeha.security.pki.CertAndKey kubeletClient) {
     public static final String DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
     public ApiSecurity {
@@ -31,11 +36,16 @@ public record ApiSecurity(ServingTls tls, KeyPair serviceAccountKeys, List<Publi
     }
 
     public static ApiSecurity of(ServingTls tls, KeyPair serviceAccountKeys) {
-        return new ApiSecurity(tls, serviceAccountKeys, List.of(), DEFAULT_ISSUER, List.of(), true, null);
+        return new ApiSecurity(tls, serviceAccountKeys, List.of(), DEFAULT_ISSUER, List.of(), true, null, null);
+    }
+
+    /** The same, presenting {@code cert} to the node agents when relaying to them. */
+    public ApiSecurity withKubeletClient(io.kubeha.security.pki.CertAndKey cert) {
+        return new ApiSecurity(tls, serviceAccountKeys, extraVerifyKeys, issuer, audiences, anonymousAuth, audit, cert);
     }
 
     /** The same, writing every request to {@code log}. */
     public ApiSecurity withAudit(io.kubeha.security.audit.AuditLog log) {
-        return new ApiSecurity(tls, serviceAccountKeys, extraVerifyKeys, issuer, audiences, anonymousAuth, log);
+        return new ApiSecurity(tls, serviceAccountKeys, extraVerifyKeys, issuer, audiences, anonymousAuth, log, kubeletClient);
     }
 }

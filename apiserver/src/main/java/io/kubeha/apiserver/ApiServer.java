@@ -81,7 +81,9 @@ public final class ApiServer implements AutoCloseable {
         } else {
             this.serviceAccountTokens = null;
         }
-        io.kubeha.apiserver.http.ApiRouter router = handlers.router(resources, store, address, gate);
+        io.kubeha.apiserver.http.ApiRouter router = handlers.router(resources, store, address, gate, secure
+                ? io.kubeha.apiserver.http.AgentClient.tls(config.security().kubeletClient(), config.security().tls().clientCas())
+                : io.kubeha.apiserver.http.AgentClient.plain());
         this.audit = secure ? config.security().audit() : null;
         if (audit != null) router.audit(audit);
         http.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {

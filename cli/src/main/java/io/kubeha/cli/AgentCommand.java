@@ -98,6 +98,15 @@ final class AgentCommand implements Callable<Integer> {
                     + "InternalIPs. Needs root, iproute2 and nsenter, and a routable --pod-cidr (e.g. 10.244.1.0/24).")
     boolean netns;
 
+    @Option(names = "--certificate-renew-before", hidden = true, paramLabel = "DURATION",
+            description = "Renew the agent's certificates at the latest this long before they expire (tests; the kubelet's "
+                    + "jittered 70-90% of the lifetime otherwise).")
+    String renewBefore;
+
+    @Option(names = "--certificate-validity", hidden = true, paramLabel = "DURATION",
+            description = "The lifetime the agent asks for its certificates (at least 10m; default: the signer's, a year).")
+    String certificateValidity;
+
     @Override
     public Integer call() throws Exception {
         Agent.Config config = config();
@@ -110,17 +119,22 @@ final class AgentCommand implements Callable<Integer> {
             System.err.println("kubeha agent: images not (re)imported into " + images.root() + ": " + e.getMessage());
         }
         CountDownLatch stop = new CountDownLatch(1);
+        Agent.Certificates certificates = certificates();
         Path credentials = kubeconfig;
+        TlsBootstrap.Rotating rotating = null;
         if (credentials == null) {
             if (server == null || token == null) {
                 throw new Main.UserError("give --kubeconfig, or --server https://HOST:6443 and --token T to join (kubeha token create prints one)");
             }
-            credentials = TlsBootstrap.kubeconfig(config.dataDir(), server, token, caHash, nodeName);
+            credentials = TlsBootstrap.kubeconfig(config.dataDir(), server, token, caHash, nodeName, certificates.expirationSeconds());
+            // the certificate the agent joined with renews itself, as the kubelet's client certificate rotation
+            rotating = TlsBootstrap.rotating(credentials, nodeName, certificates.expirationSeconds(), certificates.renewBefore());
         } else if (server != null || token != null) {
             throw new Main.UserError("--kubeconfig and --server/--token exclude each other: one says who the agent is");
         }
-        try (KubernetesClient client = Clients.fromKubeconfig(credentials);
-             Agent agent = new Agent(client, config).start()) {
+        try (TlsBootstrap.Rotating ignored = rotating;
+             KubernetesClient client = rotating != null ? rotating.client() : Clients.fromKubeconfig(credentials);
+             Agent agent = new Agent(client, config, certificates).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             String nodes = config.simulateNodes() == 0 ? "node " + nodeName
                     : config.simulateNodes() + " simulated nodes " + nodeName + "-0.." + nodeName + "-" + (config.simulateNodes() - 1);
@@ -129,6 +143,17 @@ final class AgentCommand implements Callable<Integer> {
             stop.await();
         }
         return 0;
+    }
+
+    Agent.Certificates certificates() {
+        java.time.Duration before = renewBefore == null ? null : Args.duration("--certificate-renew-before", renewBefore);
+        Integer seconds = null;
+        if (certificateValidity != null) {
+            long s = Args.duration("--certificate-validity", certificateValidity).toSeconds();
+            if (s < 600) throw new Main.UserError("--certificate-validity must be at least 10m (kube's minimum expirationSeconds is 600), not " + certificateValidity);
+            seconds = (int) Math.min(s, Integer.MAX_VALUE);
+        }
+        return new Agent.Certificates(before, seconds);
     }
 
     Agent.Config config() {

@@ -63,6 +63,12 @@ final class Clients {
         return build(config);
     }
 
+    /** The same, with the HTTP client adjusted (e.g. a key manager whose certificate renews itself). */
+    static KubernetesClient fromConfig(Config config, java.util.function.Consumer<io.fabric8.kubernetes.client.http.HttpClient.Builder> http) {
+        config.setOnlyHttpWatches(true);
+        return new KubernetesClientBuilder().withConfig(config).withHttpClientBuilderConsumer(http).build();
+    }
+
     /** A client of the API server at {@code url} (the in-process components of kubeha server). */
     static KubernetesClient forUrl(String url) {
         return build(new ConfigBuilder().withMasterUrl(url).build());

@@ -76,7 +76,8 @@ final class Security {
         }
         char[] password = randomPassword();
         ServingTls tls = new ServingTls(pki.servingKeyStore(password), password, List.of(pki.caCert()));
-        ApiSecurity api = new ApiSecurity(tls, pki.serviceAccountKeys(), List.of(), ApiSecurity.DEFAULT_ISSUER, List.of(), anonymousAuth, audit);
+        ApiSecurity api = new ApiSecurity(tls, pki.serviceAccountKeys(), List.of(), ApiSecurity.DEFAULT_ISSUER, List.of(), anonymousAuth, audit,
+                pki.kubeletClient());
         return new Security(dataDir, pki, api);
     }
 

@@ -41,17 +41,25 @@ import java.util.UUID;
  * bootstrap token: read kube-public/cluster-info over an unverified connection, trust its CA only if the token's JWS
  * signature over it matches (and, when given, the CA's hash), then ask for a client certificate of
  * {@code system:node:NAME} with a CertificateSigningRequest authenticated by the token, which the controller-manager
- * approves and signs. The result is DATA_DIR/kubelet.kubeconfig, reused at the next start while its certificate is good.
+ * approves and signs. The result is DATA_DIR/kubelet.kubeconfig, reused at the next start while its certificate is
+ * valid (the agent renews it before it expires: {@link #rotating}, as the kubelet's client certificate rotation).
  */
 final class TlsBootstrap {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration WAIT = Duration.ofMinutes(5);
-    /** A certificate this close to its end is asked for again (kubelet rotates at 70-90% of its life). */
-    private static final Duration RENEW_BEFORE = Duration.ofDays(30);
+    /** A certificate this close to its end is not used to start with: the token joins again. */
+    private static final Duration RENEW_BEFORE = Duration.ofMinutes(1);
+    private static final String CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client-kubelet";
+    private static final List<String> CLIENT_USAGES = List.of("digital signature", "client auth");
 
     private TlsBootstrap() {}
 
     static Path kubeconfig(Path dataDir, String server, String token, String caHash, String nodeName) throws Exception {
+        return kubeconfig(dataDir, server, token, caHash, nodeName, null);
+    }
+
+    /** @param expirationSeconds the client certificate's lifetime to ask for (null: the signer's default) */
+    static Path kubeconfig(Path dataDir, String server, String token, String caHash, String nodeName, Integer expirationSeconds) throws Exception {
         Path file = dataDir.resolve("kubelet.kubeconfig");
         if (Files.exists(file) && stillGood(file)) return file;
         BootstrapToken t;
@@ -74,7 +82,7 @@ final class TlsBootstrap {
             try {
                 client.certificates().v1().certificateSigningRequests().resource(new CertificateSigningRequestBuilder().withNewMetadata()
                         .withName(name).endMetadata().withNewSpec().withRequest(Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.UTF_8)))
-                        .withSignerName("kubernetes.io/kube-apiserver-client-kubelet").withUsages("digital signature", "client auth")
+                        .withSignerName(CLIENT_SIGNER).withUsages(CLIENT_USAGES).withExpirationSeconds(expirationSeconds)
                         .endSpec().build()).create();
             } catch (KubernetesClientException e) {
                 throw new Main.UserError(e.getCode() == 401 ? "the API server refused bootstrap token " + t.id()
@@ -149,6 +157,53 @@ final class TlsBootstrap {
                     + "; nothing was trusted");
         }
         return caPem;
+    }
+
+    /** What DATA_DIR/kubelet.kubeconfig holds: the server, the CA, the node's client certificate and key. */
+    record Joined(String server, String caPem, CertAndKey client) {}
+
+    static Joined read(Path kubeconfig) throws IOException {
+        JsonNode root = YAMLMapper.builder().build().readTree(Files.readString(kubeconfig));
+        JsonNode cluster = root.path("clusters").path(0).path("cluster");
+        JsonNode user = root.path("users").path(0).path("user");
+        Base64.Decoder b64 = Base64.getDecoder();
+        X509Certificate cert = Pem.certs(new String(b64.decode(user.path("client-certificate-data").asString("")), StandardCharsets.UTF_8)).getFirst();
+        var key = Pem.privateKey(new String(b64.decode(user.path("client-key-data").asString("")), StandardCharsets.UTF_8));
+        return new Joined(cluster.path("server").asString(""), new String(b64.decode(cluster.path("certificate-authority-data").asString("")),
+                StandardCharsets.UTF_8), new CertAndKey(cert, key));
+    }
+
+    /**
+     * An API client as the joined node whose client certificate renews itself (the kubelet's client certificate
+     * rotation): a {@link ReloadingKeyManager} under fabric8's HTTP client, and a certificate manager that asks for the
+     * next certificate with the current one (csrapproving approves it as selfnodeclient), rewrites kubelet.kubeconfig
+     * and hands it to the key manager, so new connections use it without a restart. Close both.
+     */
+    record Rotating(KubernetesClient client, io.kubeha.agent.certificates.CertificateManager manager) implements AutoCloseable {
+        @Override
+        public void close() {
+            manager.close();
+            client.close();
+        }
+    }
+
+    static Rotating rotating(Path kubeconfig, String nodeName, Integer expirationSeconds, Duration renewBefore) throws IOException {
+        Joined joined;
+        try {
+            joined = read(kubeconfig);
+        } catch (IOException | RuntimeException e) {
+            throw new Main.UserError(kubeconfig + " cannot be read (" + e.getMessage() + "): remove it and join again with --token");
+        }
+        io.kubeha.security.pki.ReloadingKeyManager keys = new io.kubeha.security.pki.ReloadingKeyManager(joined.client());
+        javax.net.ssl.TrustManager[] trust = io.kubeha.security.pki.ReloadingKeyManager.trusting(Pem.certs(joined.caPem()));
+        KubernetesClient client = Clients.fromConfig(Config.fromKubeconfig(Files.readString(kubeconfig)),
+                b -> b.sslContext(new javax.net.ssl.KeyManager[] {keys}, trust));
+        String user = "system:node:" + nodeName;
+        var spec = new io.kubeha.agent.certificates.CertificateManager.Spec("client", CLIENT_SIGNER, user, List.of("system:nodes"),
+                List.of(), List.of(), CLIENT_USAGES, expirationSeconds, renewBefore, false);
+        var manager = new io.kubeha.agent.certificates.CertificateManager(client, spec, keys,
+                c -> Kubeconfigs.write(kubeconfig, Kubeconfigs.withCertificate("kubeha", joined.server(), joined.caPem(), user, c))).start();
+        return new Rotating(client, manager);
     }
 
     private static boolean stillGood(Path kubeconfig) {

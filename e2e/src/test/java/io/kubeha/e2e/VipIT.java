@@ -56,7 +56,7 @@ class VipIT {
             for (int i = 1; i < 3; i++) copyTree(m1.resolve("pki"), dir.resolve("master" + (i + 1)).resolve("pki"));
 
             ChildJvm[] servers = new ChildJvm[3];
-            servers[0] = server(0, ports, store, vipPort, "--vip-agent-healthz", "http://" + MASTERS.getFirst() + ":" + agentPort + "/healthz");
+            servers[0] = server(0, ports, store, vipPort, "--vip-agent-healthz", agentHealthz(agentPort));
             Kubectl m1Kubectl = new Kubectl(Kubectl.DEFAULT, m1.resolve("admin.kubeconfig"));
             await().atMost(WAIT).ignoreExceptions().until(() -> m1Kubectl.run("get", "--raw", "/readyz").out().equals("ok"));
             ChildJvm agent = agent(m1, agentPort);
@@ -78,10 +78,12 @@ class VipIT {
             // the agent comes back: master1 is a candidate again, and takes nothing back (no preemption)
             String holder = holder(viaVip);
             agent(m1, agentPort);
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-            await().atMost(WAIT).ignoreExceptions().until(() -> http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                    "http://" + MASTERS.getFirst() + ":" + agentPort + "/healthz")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+            // kubeha health, as keepalived's check script and an operator run it, says when master1 is whole again
+            await().atMost(WAIT).untilAsserted(() -> {
+                ChildJvm health = ChildJvm.start(Main.class, dir.resolve("health.log"), "health", "--kubeconfig",
+                        m1.resolve("admin.kubeconfig").toString(), "--agent-healthz", agentHealthz(agentPort));
+                assertThat(health.handle().onExit().get().exitValue()).as(Files.readString(dir.resolve("health.log"))).isZero();
+            });
             Thread.sleep(3_000); // two lease durations, in which a preempting candidate would have taken it
             assertThat(holder(viaVip)).isEqualTo(holder);
 
@@ -98,6 +100,11 @@ class VipIT {
             for (ChildJvm c : started.reversed()) c.close();
             ProcessCluster.killPodProcessesRecordedUnder(dir);
         }
+    }
+
+    /** The agent's /healthz: its port serves HTTPS with a certificate of the cluster CA once its API server is HTTPS. */
+    private static String agentHealthz(int port) {
+        return "https://" + MASTERS.getFirst() + ":" + port + "/healthz";
     }
 
     /** The Lease's holder, as the masters' --vip-identity names it. */

@@ -45,14 +45,14 @@ public final class ApiRouter {
     private volatile io.kubeha.security.audit.AuditLog audit;
 
     ApiRouter(Resources resources, Map<ResourceType, ResourceHandler> handlers, Store store, String serverAddress, Metrics metrics,
-              OpenApi openApi, Clock clock, Gate gate) {
+              OpenApi openApi, Clock clock, Gate gate, AgentClient agents) {
         this.resources = resources;
         this.handlers = handlers;
         this.discovery = new Discovery(resources);
         this.store = store;
         this.serverAddress = serverAddress;
         this.subresources = new Subresources(handlers, gate == null || gate.tokens() == null ? null
-                : new TokenRequests(gate.tokens(), gate.authentication().audiences(), handlers, clock));
+                : new TokenRequests(gate.tokens(), gate.authentication().audiences(), handlers, clock), agents);
         this.metrics = metrics;
         this.openApi = openApi;
         this.clock = clock;

@@ -85,7 +85,12 @@ public final class Handlers {
 
     /** The HTTP handler serving these resources; {@code address} is what discovery tells clients to use. */
     public ApiRouter router(Resources resources, Store store, String address, Gate gate) {
-        return new ApiRouter(resources, byType, store, address, new Metrics(caches), openApi, clock, gate);
+        return router(resources, store, address, gate, AgentClient.plain());
+    }
+
+    /** The same, reaching the node agents (pods/log) with {@code agents}. */
+    public ApiRouter router(Resources resources, Store store, String address, Gate gate, AgentClient agents) {
+        return new ApiRouter(resources, byType, store, address, new Metrics(caches), openApi, clock, gate, agents);
     }
 
     /** Objects for authentication and authorization, from the caches (the store only when the cache misses). */

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -30,10 +29,12 @@ final class Subresources {
     private final Map<ResourceType, ResourceHandler> handlers;
 
     private final TokenRequests tokens;
+    private final AgentClient agents;
 
-    Subresources(Map<ResourceType, ResourceHandler> handlers, TokenRequests tokens) {
+    Subresources(Map<ResourceType, ResourceHandler> handlers, TokenRequests tokens, AgentClient agents) {
         this.handlers = handlers;
         this.tokens = tokens;
+        this.agents = agents;
     }
 
     void handle(Request req, ResourceHandler h, RequestInfo info, String method) throws IOException {
@@ -87,7 +88,10 @@ final class Subresources {
 
     /**
      * pods/log: relayed from the node agent that runs the pod (its endpoint is in the Node's status: InternalIP
-     * and daemonEndpoints.kubeletEndpoint.Port), streamed as it comes so that {@code kubectl logs -f} follows.
+     * and daemonEndpoints.kubeletEndpoint.Port), streamed as it comes so that {@code kubectl logs -f} follows. Over
+     * HTTPS with the server's kubelet client certificate when the server is secured ({@link AgentClient}); an agent
+     * whose certificate the cluster CA did not sign (or not for the node's address) is refused with 503 and a message
+     * that says so, as is one that cannot be reached.
      */
     private void podLog(Request req, ResourceHandler h, String ns, String name) throws IOException {
         ObjectNode pod = h.get(ns, name);
@@ -130,15 +134,18 @@ final class Subresources {
             if (v != null) q.append(q.isEmpty() ? "?" : "&").append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
         }
         String host = ip.contains(":") ? "[" + ip + "]" : ip;
-        URI uri = URI.create("http://" + host + ":" + port + "/containerLogs/" + ns + "/" + name + "/" + container + q);
+        URI uri = URI.create(agents.scheme() + "://" + host + ":" + port + "/containerLogs/" + ns + "/" + name + "/" + container + q);
         HttpResponse<InputStream> upstream;
         try {
-            upstream = AGENTS.send(HttpRequest.newBuilder(uri).timeout(AGENT_ANSWER_TIMEOUT).GET().build(),
+            upstream = agents.http().send(HttpRequest.newBuilder(uri).timeout(AGENT_ANSWER_TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
         } catch (java.net.http.HttpTimeoutException e) {
             throw new ApiException(504, "Timeout", "the node agent of " + node + " at " + host + ":" + port
                     + " did not answer within " + AGENT_ANSWER_TIMEOUT.toSeconds() + "s", null);
         } catch (IOException e) {
+            if (sslCause(e) instanceof javax.net.ssl.SSLException ssl) {
+                throw new ApiException(503, "ServiceUnavailable", "the node agent of " + node + " at " + host + ":" + port + " " + tlsFailure(ssl), null);
+            }
             throw new ApiException(503, "ServiceUnavailable", "the node agent of " + node + " at " + host + ":" + port
                     + " cannot be reached: " + (e.getMessage() == null ? e.toString() : e.getMessage()), null);
         } catch (InterruptedException e) {
@@ -185,9 +192,29 @@ final class Subresources {
     private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("pods-log-watchdog").factory());
 
-    /** For pods/log: the node agents' endpoints, plain HTTP on the node network. */
-    private static final HttpClient AGENTS = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    /** The first TLS failure among a failure's causes, or null. */
+    private static javax.net.ssl.SSLException sslCause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException ssl) return ssl;
+        }
+        return null;
+    }
+
+    /** What was wrong with an agent's TLS, in words a user can act on. */
+    private static String tlsFailure(javax.net.ssl.SSLException e) {
+        String m = String.valueOf(e.getMessage());
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.security.cert.CertPathValidatorException || c instanceof java.security.cert.CertPathBuilderException
+                    || String.valueOf(c.getMessage()).contains("PKIX path")) {
+                return "is not trusted: its certificate is not signed by the cluster CA (" + m + ")";
+            }
+            if (c instanceof java.security.cert.CertificateException && String.valueOf(c.getMessage()).contains("No subject alternative")) {
+                return "is not trusted: its certificate is not for this address (" + c.getMessage() + ")";
+            }
+            if (c instanceof java.security.cert.CertificateExpiredException) return "is not trusted: its certificate has expired (" + c.getMessage() + ")";
+        }
+        return "refused the TLS handshake (" + m + "): an agent that has no serving certificate yet refuses them until its CSR is approved and signed";
+    }
 
     static ObjectNode success() {
         ObjectNode s = Json.object();

@@ -24,10 +24,23 @@ import java.util.Set;
  * auth) is approved when a SubjectAccessReview allows its requestor to create certificatesigningrequests/nodeclient
  * (a new node, with a bootstrap token) or /selfnodeclient (a node renewing the certificate it is). Others wait for a
  * person ({@code kubectl certificate approve}).
+ * <p>
+ * <b>Node serving certificates</b> (signer kubernetes.io/kubelet-serving, what the kubelet asks for with
+ * serverTLSBootstrap): kube-controller-manager never approves these; kube leaves them to an external approver (a
+ * person, or a tool such as kubelet-csr-approver) because the API server cannot tell whether the addresses a node
+ * puts in its SANs are really that node's, and a serving certificate for someone else's address lets its holder
+ * impersonate that server. kubeha has no such approver and every agent asks for one, so nothing would ever approve
+ * them: this controller approves a kubelet-serving CSR when the node asks for itself, i.e. its requestor is that very
+ * node (username == CN system:node:NAME, in group system:nodes), O is exactly system:nodes, the SANs are DNS names and
+ * IP addresses only (at least one, no email or URI), and the usages are server auth with at most digital signature
+ * and key encipherment beside it ({@link #servingRejection}). It trusts the node for its own addresses, which is
+ * the judgment an external approver would make; anyone else's serving CSR waits for a person.
  */
 public final class CsrApprovingController extends InformerController {
     public static final String NAME = "csrapproving";
     static final String KUBELET_CLIENT = "kubernetes.io/kube-apiserver-client-kubelet";
+    static final String KUBELET_SERVING = "kubernetes.io/kubelet-serving";
+    private static final Set<String> SERVING_USAGES = Set.of("digital signature", "key encipherment", "server auth");
     private static final Logger log = LoggerFactory.getLogger(CsrApprovingController.class);
     private static final Set<String> ALLOWED_USAGES = Set.of("digital signature", "key encipherment", "client auth");
 
@@ -51,7 +64,9 @@ public final class CsrApprovingController extends InformerController {
     @Override
     public Duration reconcile(String name) {
         CertificateSigningRequest csr = csrs.getStore().getByKey(name);
-        if (csr == null || csr.getSpec() == null || !KUBELET_CLIENT.equals(csr.getSpec().getSignerName())) return null;
+        if (csr == null || csr.getSpec() == null) return null;
+        if (KUBELET_SERVING.equals(csr.getSpec().getSignerName()) && !decided(csr)) return approveServing(name, csr);
+        if (!KUBELET_CLIENT.equals(csr.getSpec().getSignerName())) return null;
         if (decided(csr)) return null;
         Csrs.CsrInfo info;
         try {
@@ -79,6 +94,46 @@ public final class CsrApprovingController extends InformerController {
                 .withReason("AutoApproved").withMessage("Auto approving kubelet client certificate after SubjectAccessReview.").build();
         ctx.client().certificates().v1().certificateSigningRequests().withName(name).approve(approved);
         log.info("csr {}: approved the client certificate of {} for {}", name, info.commonName(), csr.getSpec().getUsername());
+        return null;
+    }
+
+    private Duration approveServing(String name, CertificateSigningRequest csr) {
+        String why = servingRejection(csr);
+        if (why != null) {
+            log.info("csr {}: not approving the serving certificate: {}; left for a person to approve", name, why);
+            return null;
+        }
+        ctx.checkActing();
+        CertificateSigningRequestCondition approved = new CertificateSigningRequestConditionBuilder().withType("Approved").withStatus("True")
+                .withReason("AutoApproved").withMessage("Auto approving the serving certificate a node asked for itself.").build();
+        ctx.client().certificates().v1().certificateSigningRequests().withName(name).approve(approved);
+        log.info("csr {}: approved the serving certificate of {}", name, csr.getSpec().getUsername());
+        return null;
+    }
+
+    /**
+     * Why a kubelet-serving CSR is not a node asking for its own serving certificate, or null when it is (see the
+     * class comment for the rules).
+     */
+    static String servingRejection(CertificateSigningRequest csr) {
+        var spec = csr.getSpec();
+        Csrs.CsrInfo info;
+        try {
+            info = Csrs.parse(new String(Base64.getDecoder().decode(spec.getRequest()), StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            return "its request cannot be read: " + e.getMessage();
+        }
+        String cn = info.commonName();
+        if (!cn.startsWith("system:node:") || cn.length() == "system:node:".length()) return "CN " + cn + " is not system:node:NAME";
+        if (!cn.equals(spec.getUsername())) return "it was asked for by " + spec.getUsername() + ", not by " + cn + " itself";
+        if (spec.getGroups() == null || !spec.getGroups().contains("system:nodes")) return spec.getUsername() + " is not in system:nodes";
+        if (!info.organizations().equals(List.of("system:nodes"))) return "its organizations " + info.organizations() + " are not [system:nodes]";
+        if (!info.emails().isEmpty() || !info.uris().isEmpty()) return "it names email or URI SANs " + info.emails() + info.uris();
+        if (info.dnsNames().isEmpty() && info.ips().isEmpty()) return "it names no DNS name or IP address";
+        List<String> usages = spec.getUsages() == null ? List.of() : spec.getUsages();
+        if (!usages.contains("server auth") || !SERVING_USAGES.containsAll(usages)) {
+            return "its usages " + usages + " are not server auth (with digital signature, key encipherment)";
+        }
         return null;
     }
 

@@ -16,13 +16,17 @@ import java.util.Set;
 
 /**
  * kube's csrsigning controller for the API server's client signers (kubernetes.io/kube-apiserver-client-kubelet and
- * kubernetes.io/kube-apiserver-client): an approved, not yet issued request gets a certificate from the cluster CA,
- * for its expirationSeconds (one year at most, kube's --cluster-signing-duration).
+ * kubernetes.io/kube-apiserver-client) and the node agents' serving signer (kubernetes.io/kubelet-serving, whose
+ * certificates carry the CSR's DNS and IP SANs): an approved, not yet issued request gets a certificate from the
+ * cluster CA, for its expirationSeconds (one year at most, kube's --cluster-signing-duration). As kube's signers, a
+ * request whose usages do not fit its signer is not signed (kubelet-serving: server auth; the client signers: client
+ * auth; digital signature and key encipherment allowed beside).
  */
 public final class CsrSigningController extends InformerController {
     public static final String NAME = "csrsigning";
     private static final Logger log = LoggerFactory.getLogger(CsrSigningController.class);
-    private static final Set<String> SIGNERS = Set.of(CsrApprovingController.KUBELET_CLIENT, "kubernetes.io/kube-apiserver-client");
+    private static final Set<String> SIGNERS = Set.of(CsrApprovingController.KUBELET_CLIENT, "kubernetes.io/kube-apiserver-client",
+            CsrApprovingController.KUBELET_SERVING);
     static final Duration MAX = Duration.ofDays(365);
 
     private final CsrSigner signer;
@@ -53,6 +57,12 @@ public final class CsrSigningController extends InformerController {
         boolean approved = status.getConditions().stream().anyMatch(c -> c.getType().equals("Approved") && "True".equals(c.getStatus()));
         boolean stopped = status.getConditions().stream().anyMatch(c -> c.getType().equals("Denied") || c.getType().equals("Failed"));
         if (!approved || stopped || (status.getCertificate() != null && !status.getCertificate().isEmpty())) return null;
+        List<String> usages = csr.getSpec().getUsages() == null ? List.of() : csr.getSpec().getUsages();
+        String main = CsrApprovingController.KUBELET_SERVING.equals(csr.getSpec().getSignerName()) ? "server auth" : "client auth";
+        if (!usages.contains(main) || !Set.of("digital signature", "key encipherment", main).containsAll(usages)) {
+            log.warn("csr {}: usages {} do not fit signer {}; not signed", name, usages, csr.getSpec().getSignerName());
+            return null;
+        }
         Integer seconds = csr.getSpec().getExpirationSeconds();
         Duration validity = seconds == null ? MAX : Duration.ofSeconds(Math.min(seconds, MAX.toSeconds()));
         String pem;

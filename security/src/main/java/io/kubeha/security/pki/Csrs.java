@@ -37,9 +37,12 @@ import java.util.List;
 public final class Csrs {
     private Csrs() {}
 
-    /** The subject, SANs and key of a CSR whose own signature verifies. */
+    /**
+     * The subject, SANs and key of a CSR whose own signature verifies. {@code emails} and {@code uris} are the other
+     * SANs kube's approvers look at (a node's certificate may have none of them).
+     */
     public record CsrInfo(String commonName, List<String> organizations, List<String> dnsNames, List<String> ips, PublicKey publicKey,
-                          X500Name subject) {}
+                          X500Name subject, List<String> emails, List<String> uris) {}
 
     public static KeyPair newEcKey() {
         try {
@@ -52,6 +55,11 @@ public final class Csrs {
     }
 
     public static String create(KeyPair key, String cn, List<String> orgs, List<String> dnsNames, List<InetAddress> ips) {
+        return create(key, cn, orgs, dnsNames, ips, List.of());
+    }
+
+    /** The same with email SANs too (which no node certificate has: for checking that approvers refuse them). */
+    public static String create(KeyPair key, String cn, List<String> orgs, List<String> dnsNames, List<InetAddress> ips, List<String> emails) {
         X500NameBuilder nb = new X500NameBuilder(BCStyle.INSTANCE);
         for (String o : orgs) nb.addRDN(BCStyle.O, o);
         nb.addRDN(BCStyle.CN, cn);
@@ -60,6 +68,7 @@ public final class Csrs {
             List<GeneralName> sans = new ArrayList<>();
             for (String d : dnsNames) sans.add(new GeneralName(GeneralName.dNSName, d));
             for (InetAddress ip : ips) sans.add(new GeneralName(GeneralName.iPAddress, ip.getHostAddress()));
+            for (String e : emails) sans.add(new GeneralName(GeneralName.rfc822Name, e));
             if (!sans.isEmpty()) {
                 ExtensionsGenerator eg = new ExtensionsGenerator();
                 eg.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
@@ -104,6 +113,8 @@ public final class Csrs {
         }
         List<String> dns = new ArrayList<>();
         List<String> ips = new ArrayList<>();
+        List<String> emails = new ArrayList<>();
+        List<String> uris = new ArrayList<>();
         for (var attr : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
             for (ASN1Encodable v : attr.getAttrValues()) {
                 Extensions exts = Extensions.getInstance(v);
@@ -111,6 +122,8 @@ public final class Csrs {
                 if (names == null) continue;
                 for (GeneralName n : names.getNames()) {
                     if (n.getTagNo() == GeneralName.dNSName) dns.add(n.getName().toString());
+                    if (n.getTagNo() == GeneralName.rfc822Name) emails.add(n.getName().toString());
+                    if (n.getTagNo() == GeneralName.uniformResourceIdentifier) uris.add(n.getName().toString());
                     if (n.getTagNo() == GeneralName.iPAddress) {
                         byte[] b = DEROctetString.getInstance(n.getName()).getOctets();
                         try {
@@ -122,6 +135,6 @@ public final class Csrs {
                 }
             }
         }
-        return new CsrInfo(cn == null ? "" : cn, orgs, dns, ips, key, csr.getSubject());
+        return new CsrInfo(cn == null ? "" : cn, orgs, dns, ips, key, csr.getSubject(), emails, uris);
     }
 }

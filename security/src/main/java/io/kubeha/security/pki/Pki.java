@@ -363,7 +363,7 @@ public final class Pki {
     }
 
     /** 0600 from the start: the temp file is created with those permissions, then moved into place. */
-    static void writeSecret(Path file, String content) throws IOException {
+    public static void writeSecret(Path file, String content) throws IOException {
         write(file, content, "rw-------");
     }
 
