@@ -235,8 +235,22 @@ public final class NodeReporter implements AutoCloseable {
         };
     }
 
-    /** Writes the whole node status (the status subresource), with fresh heartbeat times. */
+    /**
+     * Writes the whole node status (the status subresource), with fresh heartbeat times; read again and written again
+     * when the Node changed in between (node IPAM's podCIDR patch right after registration, a taint).
+     */
     public synchronized void reportStatus() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                reportStatusOnce();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 3) throw e;
+            }
+        }
+    }
+
+    private void reportStatusOnce() {
         Node n = client.nodes().withName(config.nodeName()).get();
         if (n == null) {
             LOG.warn("node {} is gone from the API; registering it again", config.nodeName());
