@@ -58,6 +58,8 @@ public final class Agent implements AutoCloseable {
      * @param netns          a network namespace per pod (root; see {@link io.kubeha.agent.net.PodNetwork}) instead of
      *                       loopback pod addresses; ClusterIPs then become addresses of the agent's namespace and
      *                       other nodes' pod CIDRs are routed through their InternalIPs
+     * @param podCidr        the node's pod range; null: the one the Node is given (node IPAM: the controller-manager's
+     *                       --cluster-cidr), waited for after registration (see {@link #withPodCidrWait})
      */
     public record Config(String nodeName, String nodeIp, Path dataDir, Map<String, String> labels, String podCidr, int port,
                          String runtime, Path imageStore, Map<String, Quantity> capacity,
@@ -74,7 +76,11 @@ public final class Agent implements AutoCloseable {
             if (!runtime.equals("process") && !runtime.equals("simulated")) {
                 throw new IllegalArgumentException("runtime must be process or simulated, not " + runtime);
             }
-            if (podCidr == null || podCidr.isBlank()) throw new IllegalArgumentException("a pod CIDR is needed (e.g. 127.64.1.0/24)");
+            if (podCidr != null && podCidr.isBlank()) podCidr = null; // none: the Node's, given by node IPAM (see start)
+            if (podCidr == null && simulateNodes > 0) {
+                throw new IllegalArgumentException("simulated nodes slice --pod-cidr among them: give one (e.g. 10.0.0.0/8)");
+            }
+            if (podCidr != null) PodIps.Cidr.parse(podCidr); // fails early with what is wrong
             if (clusterDns != null && !clusterDns.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
                 throw new IllegalArgumentException("the cluster DNS must be an IPv4 address (the kube-dns Service's ClusterIP), not " + clusterDns);
             }
@@ -85,7 +91,7 @@ public final class Agent implements AutoCloseable {
             }
             if (simulateNodes > 0) PodIps.Cidr.parse(podCidr).split(simulateNodes); // fails early if the CIDR is too small
             if (netns && !runtime.equals("process")) throw new IllegalArgumentException("--netns needs the process runtime");
-            if (netns && podCidr.startsWith("127.")) {
+            if (netns && podCidr != null && podCidr.startsWith("127.")) {
                 throw new IllegalArgumentException("with --netns the pod CIDR must be a routable range (e.g. 10.244.1.0/24), not the loopback "
                         + podCidr);
             }
@@ -227,23 +233,41 @@ public final class Agent implements AutoCloseable {
         runtime = config.runtime().equals("simulated") ? new SimulatedRuntime() : new ProcessRuntime(data.resolve("containers"));
         ContainerLogs logs = new ContainerLogs(data.resolve("logs"));
         http = new AgentHttpServer(new InetSocketAddress(config.nodeIp(), config.port()), logs, (podKey, container) -> true, tls(data)).start();
-        if (config.simulateNodes() > 0) return startSimulated(data);
+        if (config.simulateNodes() > 0) {
+            podCidr = config.podCidr();
+            return startSimulated(data);
+        }
         int port = http.address().getPort();
-        reporters.add(new NodeReporter(client, new NodeReporter.Config(config.nodeName(), config.nodeIp(), config.labels(), config.podCidr(),
-                port, config.capacity(), config.leaseDuration(), config.renewInterval(), config.reportInterval(), runtime.name())).start());
+        NodeReporter reporter = new NodeReporter(client, new NodeReporter.Config(config.nodeName(), config.nodeIp(), config.labels(), config.podCidr(),
+                port, config.capacity(), config.leaseDuration(), config.renewInterval(), config.reportInterval(), runtime.name()));
+        if (config.podCidr() == null) reporter.networkNotReady("no pod CIDR yet: the node's spec.podCIDR is empty");
+        reporters.add(reporter.start());
+        podCidr = config.podCidr() != null ? config.podCidr() : awaitPodCidr(reporter);
         PodNetwork network = PodNetwork.loopback();
         ServiceProxy.Addresses addresses = ServiceProxy.Addresses.NONE;
         if (config.netns()) {
-            network = PodNetwork.namespaces(config.nodeName(), config.podCidr());
+            network = PodNetwork.namespaces(config.nodeName(), podCidr);
             addresses = ServiceAddresses.ofThisNamespace();
             routes = NodeRoutes.forNode(client, config.nodeName()).start();
         }
-        PodContext ctx = podContext(config.nodeName(), new PodIps(config.podCidr(), data.resolve("pod-ips")), data).withNetwork(network);
+        PodContext ctx = podContext(config.nodeName(), new PodIps(podCidr, data.resolve("pod-ips")), data).withNetwork(network);
         pods = new PodManager(ctx).start();
         proxy = new ServiceProxy(client, ServiceProxy.Config.defaults(config.nodeName(), config.nodeIp()), addresses).start();
         rotation = Thread.ofVirtual().name("log-rotation").start(() -> rotateLogs(logs));
-        LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}{}", config.nodeName(), config.nodeIp(), runtime.name(),
-                config.podCidr(), config.netns() ? ", a network namespace per pod" : "");
+        if (config.podCidr() == null) reporter.podCidrGiven(podCidr);
+        LOG.info("agent for node {} ({}) running pods with the {} runtime, pod CIDR {}{}{}", config.nodeName(), config.nodeIp(), runtime.name(),
+                podCidr, config.podCidr() == null ? " (the node's, from node IPAM)" : "", config.netns() ? ", a network namespace per pod" : "");
+        return this;
+    }
+
+    /** How long an agent without --pod-cidr waits for its Node's spec.podCIDR before it gives up. */
+    public static final Duration POD_CIDR_WAIT = Duration.ofMinutes(2);
+    private Duration podCidrWait = POD_CIDR_WAIT;
+    private volatile String podCidr;
+
+    /** Waits this long for the Node's spec.podCIDR (without a pod CIDR in the config); set before start. */
+    public Agent withPodCidrWait(Duration wait) {
+        this.podCidrWait = wait;
         return this;
     }
 
@@ -323,6 +347,50 @@ public final class Agent implements AutoCloseable {
     /** The serving certificate the agent's port presents now (null: plain HTTP, or none issued yet). */
     public java.security.cert.X509Certificate servingCertificate() {
         return servingCerts == null ? null : servingCerts.current();
+    }
+
+
+    /** The pods' range: the config's, else the Node's once given; null before start. */
+    public String podCidr() {
+        return podCidr;
+    }
+
+    /** No pod CIDR came within the wait: what to do about it, in one line. */
+    public static final class NoPodCidrException extends IllegalStateException {
+        NoPodCidrException(String message) {
+            super(message);
+        }
+    }
+
+    /** The Node's spec.podCIDR, polled with a progress line every 10 s, until the wait runs out. */
+    private String awaitPodCidr(NodeReporter reporter) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + podCidrWait.toNanos();
+        long nextLine = start;
+        while (true) {
+            String cidr;
+            try {
+                cidr = reporter.podCidrOfNode();
+            } catch (RuntimeException e) {
+                cidr = null;
+                LOG.debug("reading node {}: {}", config.nodeName(), e.toString());
+            }
+            if (cidr != null) {
+                LOG.info("node {} was given pod CIDR {}", config.nodeName(), cidr);
+                return cidr;
+            }
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                throw new NoPodCidrException("no pod CIDR: start the controller-manager with --cluster-cidr, or pass --pod-cidr (node "
+                        + config.nodeName() + " has no spec.podCIDR after " + podCidrWait.toSeconds() + " s)");
+            }
+            if (now - nextLine >= 0) {
+                LOG.info("node {} has no pod CIDR yet: waiting for the controller-manager to give one (node IPAM, --cluster-cidr); {} s of {} s",
+                        config.nodeName(), Duration.ofNanos(now - start).toSeconds(), podCidrWait.toSeconds());
+                nextLine = now + Duration.ofSeconds(10).toNanos();
+            }
+            Thread.sleep(500);
+        }
     }
 
     /** The kubelet's containerLogMaxSize and containerLogMaxFiles. */

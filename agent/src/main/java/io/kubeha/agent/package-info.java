@@ -3,8 +3,10 @@
  * to it as processes, report their status, serve their logs) and kube-proxy's ({@link io.kubeha.agent.proxy}), wired
  * by {@link io.kubeha.agent.Agent}.
  * <p>
- * <b>Pods' addresses.</b> Each pod gets one address from the node's {@code --pod-cidr}
- * ({@link io.kubeha.agent.pod.PodIps}, kept across agent restarts). How the pod holds it is the
+ * <b>Pods' addresses.</b> Each pod gets one address from the node's pod CIDR
+ * ({@link io.kubeha.agent.pod.PodIps}, kept across agent restarts): {@code --pod-cidr}, else the Node's
+ * {@code spec.podCIDR} as the controller-manager's node IPAM gives it (the agent registers its Node not Ready and
+ * waits for it; see {@link io.kubeha.agent.Agent}). How the pod holds it is the
  * {@link io.kubeha.agent.net.PodNetwork}'s business:
  * <ul>
  *   <li>loopback mode (default, no root): a loopback address (127.x) the pod's processes bind in the node's

@@ -49,8 +49,14 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--node-labels", split = ",", paramLabel = "KEY=VALUE", description = "Labels the node registers with.")
     List<String> labels;
 
-    @Option(names = "--pod-cidr", required = true, description = "The pods' addresses (loopback: e.g. 127.64.1.0/24; one per node).")
+    @Option(names = "--pod-cidr", description = "The pods' addresses (loopback: e.g. 127.64.1.0/24; one per node). Default: the "
+            + "Node's spec.podCIDR, given by the controller-manager's node IPAM (--cluster-cidr; on in kubeha server), waited for "
+            + "after registration. Needed with --simulate-nodes, which slices it.")
     String podCidr;
+
+    @Option(names = "--pod-cidr-wait", defaultValue = "2m", hidden = true,
+            description = "How long to wait for the Node's spec.podCIDR without --pod-cidr (default: ${DEFAULT-VALUE}).")
+    String podCidrWait;
 
     @Option(names = "--port", defaultValue = "10250", description = "The agent's endpoint port on the node IP (default: ${DEFAULT-VALUE}).")
     int port;
@@ -134,12 +140,12 @@ final class AgentCommand implements Callable<Integer> {
         }
         try (TlsBootstrap.Rotating ignored = rotating;
              KubernetesClient client = rotating != null ? rotating.client() : Clients.fromKubeconfig(credentials);
-             Agent agent = new Agent(client, config, certificates).start()) {
+             Agent agent = start(new Agent(client, config, certificates).withPodCidrWait(Args.duration("--pod-cidr-wait", podCidrWait)))) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             String nodes = config.simulateNodes() == 0 ? "node " + nodeName
                     : config.simulateNodes() + " simulated nodes " + nodeName + "-0.." + nodeName + "-" + (config.simulateNodes() - 1);
             System.err.println("kubeha agent: " + nodes + " (" + nodeIp + ") against " + client.getMasterUrl() + ", "
-                    + config.runtime() + " runtime, pods in " + config.podCidr() + (config.netns() ? " (a network namespace each)" : "") + ", endpoint " + agent.endpoint());
+                    + config.runtime() + " runtime, pods in " + agent.podCidr() + (config.netns() ? " (a network namespace each)" : "") + ", endpoint " + agent.endpoint());
             stop.await();
         }
         return 0;
@@ -154,6 +160,16 @@ final class AgentCommand implements Callable<Integer> {
             seconds = (int) Math.min(s, Integer.MAX_VALUE);
         }
         return new Agent.Certificates(before, seconds);
+    }
+
+    /** Starts the agent; no pod CIDR within the wait is one line, as a user error. */
+    private static Agent start(Agent agent) throws IOException, InterruptedException {
+        try {
+            return agent.start();
+        } catch (Agent.NoPodCidrException e) {
+            agent.close();
+            throw new Main.UserError(e.getMessage());
+        }
     }
 
     Agent.Config config() {

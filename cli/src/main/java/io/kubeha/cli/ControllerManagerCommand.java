@@ -39,6 +39,51 @@ final class ControllerManagerCommand implements Callable<Integer> {
     @Mixin
     NodeLifecycleFlags nodeLifecycle;
 
+    @Mixin
+    ClusterCidrFlag nodeIpam;
+
+    /** --cluster-cidr with no default: node IPAM only when it is given. */
+    static final class ClusterCidrFlag extends NodeIpamFlags {
+        @Option(names = "--cluster-cidr", paramLabel = "CIDR",
+                description = "The IPv4 range nodes' pod ranges come from (node IPAM), e.g. 10.244.0.0/16: every Node without a "
+                        + "spec.podCIDR gets the lowest free /--node-cidr-mask-size of it (default: none, no node IPAM).")
+        String clusterCidr;
+
+        @Override
+        String clusterCidr() {
+            return clusterCidr;
+        }
+    }
+
+    /**
+     * kube-controller-manager's node IPAM flags (kubeadm's way: --allocate-node-cidrs is on once --cluster-cidr is
+     * given); --cluster-cidr itself is the subclass's, with its own default.
+     */
+    abstract static class NodeIpamFlags {
+        @Option(names = "--node-cidr-mask-size", paramLabel = "N", defaultValue = "24",
+                description = "The prefix length of each node's pod range (default: ${DEFAULT-VALUE}).")
+        int nodeCidrMaskSize;
+
+        @Option(names = "--allocate-node-cidrs", arity = "0..1", paramLabel = "BOOL",
+                description = "Give nodes their pod ranges from --cluster-cidr (default: true when --cluster-cidr is given).")
+        Boolean allocateNodeCidrs;
+
+        abstract String clusterCidr();
+
+        /** The options, or null when node IPAM is off. */
+        io.kubeha.controllers.nodeipam.NodeIpamOptions options() {
+            String cidr = clusterCidr();
+            boolean allocate = allocateNodeCidrs != null ? allocateNodeCidrs : cidr != null;
+            if (!allocate) return null;
+            if (cidr == null) throw new Main.UserError("--allocate-node-cidrs needs --cluster-cidr (e.g. 10.244.0.0/16)");
+            try {
+                return new io.kubeha.controllers.nodeipam.NodeIpamOptions(cidr, nodeCidrMaskSize);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserError(e.getMessage());
+            }
+        }
+    }
+
     /** kube-controller-manager's node lifecycle flags, with Kubernetes' current defaults. */
     static final class NodeLifecycleFlags {
         @Option(names = "--node-monitor-period", defaultValue = "5s",
@@ -148,7 +193,7 @@ final class ControllerManagerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ControllerManager.Config config = config(election, controllers, nodeLifecycle);
+        ControllerManager.Config config = config(election, controllers, nodeLifecycle).withNodeIpam(nodeIpam.options());
         CountDownLatch stop = new CountDownLatch(1);
         try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
              ControllerManager cm = new ControllerManager(client, config).withRootCa(rootCa())

@@ -70,6 +70,23 @@ final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ControllerManagerCommand.NodeLifecycleFlags nodeLifecycle;
 
+    @picocli.CommandLine.Mixin
+    ServerNodeIpamFlags nodeIpam;
+
+    /** Node IPAM as in kube-controller-manager, on by default here: loopback pod ranges, clear of --service-cidr's 127.20/16. */
+    static final class ServerNodeIpamFlags extends ControllerManagerCommand.NodeIpamFlags {
+        @Option(names = "--cluster-cidr", paramLabel = "CIDR", defaultValue = "127.64.0.0/16",
+                description = "The IPv4 range nodes' pod ranges come from (node IPAM): every Node without a spec.podCIDR gets the "
+                        + "lowest free /--node-cidr-mask-size of it (default: ${DEFAULT-VALUE}, loopback addresses for loopback-mode "
+                        + "agents; for --netns agents give a routable one, e.g. 10.244.0.0/16).")
+        String clusterCidr;
+
+        @Override
+        String clusterCidr() {
+            return clusterCidr;
+        }
+    }
+
     @Option(names = "--default-not-ready-toleration-seconds", defaultValue = "300",
             description = "tolerationSeconds of the node.kubernetes.io/not-ready:NoExecute toleration given to every pod "
                     + "without one (default: ${DEFAULT-VALUE}).")
@@ -161,7 +178,7 @@ final class ServerCommand implements Callable<Integer> {
                 throw new Main.UserError("--disable: unknown component '" + d + "'; it can be: controller-manager, scheduler");
             }
         }
-        io.kubeha.controllers.ControllerManager.Config cmConfig = ControllerManagerCommand.config(election, null, nodeLifecycle);
+        io.kubeha.controllers.ControllerManager.Config cmConfig = ControllerManagerCommand.config(election, null, nodeLifecycle).withNodeIpam(nodeIpam.options());
         io.kubeha.scheduler.SchedulerConfig schedulerConfig = SchedulerCommand.config(election);
         if (notReadyTolerationSeconds < 0 || unreachableTolerationSeconds < 0) {
             throw new Main.UserError((notReadyTolerationSeconds < 0 ? "--default-not-ready-toleration-seconds" : "--default-unreachable-toleration-seconds")

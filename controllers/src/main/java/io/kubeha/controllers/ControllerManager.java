@@ -51,6 +51,8 @@ public final class ControllerManager implements AutoCloseable {
         m.put(io.kubeha.controllers.endpoints.EndpointsController.NAME, io.kubeha.controllers.endpoints.EndpointsController::new);
         m.put(io.kubeha.controllers.gc.GarbageCollector.NAME, io.kubeha.controllers.gc.GarbageCollector::new);
         m.put(io.kubeha.controllers.daemonset.DaemonSetController.NAME, io.kubeha.controllers.daemonset.DaemonSetController::new);
+        // acts only with a cluster CIDR (Config.nodeIpam, kube's --allocate-node-cidrs with --cluster-cidr; see build)
+        m.put(io.kubeha.controllers.nodeipam.NodeIpamController.NAME, ctx -> null);
         // with default options here; a term builds it with Config.nodeLifecycle() (see build)
         m.put(NodeLifecycleController.NAME, NodeLifecycleController::new);
         m.put(TaintEvictionController.NAME, TaintEvictionController::new);
@@ -75,10 +77,12 @@ public final class ControllerManager implements AutoCloseable {
      * @param workers     concurrent reconciles per controller
      * @param nodeLifecycle the node lifecycle controller's periods (--node-monitor-period, --node-monitor-grace-period,
      *                    --node-startup-grace-period)
+     * @param nodeIpam    the node IPAM controller's cluster CIDR and mask size (--cluster-cidr, --node-cidr-mask-size);
+     *                    null: it is off (kube's --allocate-node-cidrs=false)
      */
     public record Config(String leaseNamespace, String leaseName, String identity, Duration leaseDuration,
                          Duration renewDeadline, Duration retryPeriod, Set<String> controllers, int workers,
-                         NodeLifecycleOptions nodeLifecycle) {
+                         NodeLifecycleOptions nodeLifecycle, io.kubeha.controllers.nodeipam.NodeIpamOptions nodeIpam) {
         public Config {
             Objects.requireNonNull(nodeLifecycle, "nodeLifecycle");
             Objects.requireNonNull(leaseNamespace, "leaseNamespace");
@@ -110,28 +114,33 @@ public final class ControllerManager implements AutoCloseable {
         /** Kubernetes' defaults: kube-system/kube-controller-manager, 15s/10s/2s, every controller, 5 workers. */
         public static Config defaults() {
             return new Config("kube-system", "kube-controller-manager", defaultIdentity(), Duration.ofSeconds(15),
-                    Duration.ofSeconds(10), Duration.ofSeconds(2), CONTROLLERS.keySet(), 5, NodeLifecycleOptions.defaults());
+                    Duration.ofSeconds(10), Duration.ofSeconds(2), CONTROLLERS.keySet(), 5, NodeLifecycleOptions.defaults(), null);
         }
 
         public Config withTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
-            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle, nodeIpam);
         }
 
         public Config withIdentity(String identity) {
-            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle, nodeIpam);
         }
 
         public Config withControllers(Set<String> controllers) {
-            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle, nodeIpam);
         }
 
         public Config withLease(String namespace, String name) {
-            return new Config(namespace, name, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle);
+            return new Config(namespace, name, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle, nodeIpam);
         }
 
         /** The node lifecycle controller's periods. */
         public Config withNodeLifecycle(NodeLifecycleOptions options) {
-            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, options);
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, options, nodeIpam);
+        }
+
+        /** Node IPAM from this cluster CIDR (kube's --allocate-node-cidrs); null turns it off. */
+        public Config withNodeIpam(io.kubeha.controllers.nodeipam.NodeIpamOptions options) {
+            return new Config(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod, controllers, workers, nodeLifecycle, options);
         }
     }
 
@@ -159,9 +168,7 @@ public final class ControllerManager implements AutoCloseable {
                 }
                 Controller c = build(name, ctx);
                 if (c == null) {
-                    log.info("{}: controller {} is off: {}", config.identity(), name, name.equals(
-                            io.kubeha.controllers.serviceaccount.TokensController.NAME) ? "no service-account signing key was given"
-                            : "no CA to publish was given, and the manager's own client trusts none");
+                    log.info("{}: controller {} is off: {}", config.identity(), name, offReason(name));
                     continue;
                 }
                 synchronized (this) {
@@ -229,6 +236,14 @@ public final class ControllerManager implements AutoCloseable {
         return null;
     }
 
+    private static String offReason(String name) {
+        if (name.equals(io.kubeha.controllers.serviceaccount.TokensController.NAME)) return "no service-account signing key was given";
+        if (name.equals(io.kubeha.controllers.nodeipam.NodeIpamController.NAME)) {
+            return "no cluster CIDR was given (--cluster-cidr, with --allocate-node-cidrs)";
+        }
+        return "no CA to publish was given, and the manager's own client trusts none";
+    }
+
     /** A controller for one term; those with options in the Config get them here; null when it lacks what it needs. */
     private Controller build(String name, ControllerContext ctx) {
         if (name.equals(io.kubeha.controllers.serviceaccount.RootCaCertPublisher.NAME)) {
@@ -241,6 +256,9 @@ public final class ControllerManager implements AutoCloseable {
         }
         if (name.equals(NodeLifecycleController.NAME)) {
             return new NodeLifecycleController(ctx, config.nodeLifecycle());
+        }
+        if (name.equals(io.kubeha.controllers.nodeipam.NodeIpamController.NAME)) {
+            return config.nodeIpam() == null ? null : new io.kubeha.controllers.nodeipam.NodeIpamController(ctx, config.nodeIpam());
         }
         if (name.equals(io.kubeha.controllers.certificates.CsrSigningController.NAME)) {
             return new io.kubeha.controllers.certificates.CsrSigningController(ctx, csrSigner);

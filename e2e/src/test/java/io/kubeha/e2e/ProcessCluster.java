@@ -115,8 +115,18 @@ final class ProcessCluster implements AutoCloseable {
                 .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady").endCondition()
                 .endStatus().build();
         Node created = client.nodes().resource(n).create();
-        created.setStatus(n.getStatus());
-        client.nodes().resource(created).updateStatus();
+        // the server's node IPAM may give the node its podCIDR between the create and the status write: write the
+        // status over the node as it is then (a 409 Conflict otherwise)
+        for (int attempt = 1; ; attempt++) {
+            created.setStatus(n.getStatus());
+            try {
+                client.nodes().resource(created).updateStatus();
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) throw e;
+                created = client.nodes().withName(name).get();
+            }
+        }
     }
 
     /** The log of a component (or "server"), for failure messages. */

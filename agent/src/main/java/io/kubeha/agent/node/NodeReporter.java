@@ -67,6 +67,10 @@ public final class NodeReporter implements AutoCloseable {
     private volatile Instant lastReport = Instant.EPOCH;
     private volatile ScheduledFuture<?> heartbeats;
     private Lease lease; // the last one written: renewed without reading it again while nobody else writes it
+    /** The range this node's pods use: the config's, else the one the Node was given (see {@link #podCidrGiven}). */
+    private volatile String podCidr;
+    /** Why the node's network is not ready (Ready=False), or null. */
+    private volatile String networkNotReady;
 
     public NodeReporter(KubernetesClient client, Config config) {
         this(client, config, Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("node-heartbeat").factory()), true);
@@ -85,6 +89,34 @@ public final class NodeReporter implements AutoCloseable {
         this.config = config;
         this.timer = timer;
         this.ownTimer = ownTimer;
+        this.podCidr = config.podCidr();
+    }
+
+    /**
+     * Until {@link #podCidrGiven}, the node reports Ready=False as a kubelet whose network plugin is not ready does
+     * (so nothing is scheduled there, and the node lifecycle controller taints it not-ready). Call before start.
+     */
+    public NodeReporter networkNotReady(String why) {
+        this.networkNotReady = why;
+        return this;
+    }
+
+    /** The node's pods now have their range ({@code spec.podCIDR}, given by node IPAM): Ready from now on. */
+    public void podCidrGiven(String cidr) {
+        this.podCidr = cidr;
+        this.networkNotReady = null;
+        try {
+            reportStatus();
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: reporting Ready failed ({}); the next heartbeat does", config.nodeName(), e.getMessage());
+        }
+    }
+
+    /** The node's spec.podCIDR as the API server has it now, or null (none yet, or no node). */
+    public String podCidrOfNode() {
+        Node n = client.nodes().withName(config.nodeName()).get();
+        if (n == null || n.getSpec() == null || n.getSpec().getPodCIDR() == null || n.getSpec().getPodCIDR().isEmpty()) return null;
+        return n.getSpec().getPodCIDR();
     }
 
     public String nodeName() {
@@ -125,7 +157,7 @@ public final class NodeReporter implements AutoCloseable {
         Node existing = client.nodes().withName(config.nodeName()).get();
         if (existing == null) {
             Node n = new NodeBuilder().withNewMetadata().withName(config.nodeName()).withLabels(labels()).endMetadata()
-                    .withNewSpec().withPodCIDR(config.podCidr()).withPodCIDRs(config.podCidr() == null ? List.of() : List.of(config.podCidr()))
+                    .withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidr == null ? List.of() : List.of(podCidr))
                     .endSpec().build();
             try {
                 client.nodes().resource(n).create();
@@ -145,9 +177,42 @@ public final class NodeReporter implements AutoCloseable {
                     return n;
                 });
             }
+            keepPodCidr(existing);
             LOG.info("node {} already registered; taking it over", config.nodeName());
         }
         reportStatus();
+    }
+
+    /**
+     * A node registered before keeps its spec.podCIDR (the API server lets it be set once, never changed): one that
+     * has none gets this agent's; one that has another is an error, said in one line.
+     */
+    private void keepPodCidr(Node existing) {
+        String mine = podCidr;
+        if (mine == null) return;
+        String have = existing.getSpec() == null ? null : existing.getSpec().getPodCIDR();
+        if (have == null || have.isEmpty()) {
+            try {
+                client.nodes().withName(config.nodeName()).patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"podCIDR\":\"" + mine + "\",\"podCIDRs\":[\"" + mine + "\"]}}");
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 422) throw e;
+                have = podCidrOfNode(); // given one meanwhile (node IPAM): compare with that
+            }
+        }
+        if (have != null && !sameCidr(have, mine)) {
+            throw new IllegalStateException("node " + config.nodeName() + " already has pod CIDR " + have + ", which cannot change; --pod-cidr "
+                    + mine + " differs: leave --pod-cidr out to use " + have + ", or delete the node first");
+        }
+    }
+
+    private static boolean sameCidr(String a, String b) {
+        try {
+            return io.kubeha.agent.pod.PodIps.Cidr.parse(a).equals(io.kubeha.agent.pod.PodIps.Cidr.parse(b));
+        } catch (IllegalArgumentException e) {
+            return a.equals(b);
+        }
     }
 
     private Map<String, String> labels() {
@@ -170,8 +235,22 @@ public final class NodeReporter implements AutoCloseable {
         };
     }
 
-    /** Writes the whole node status (the status subresource), with fresh heartbeat times. */
+    /**
+     * Writes the whole node status (the status subresource), with fresh heartbeat times; read again and written again
+     * when the Node changed in between (node IPAM's podCIDR patch right after registration, a taint).
+     */
     public synchronized void reportStatus() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                reportStatusOnce();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 3) throw e;
+            }
+        }
+    }
+
+    private void reportStatusOnce() {
         Node n = client.nodes().withName(config.nodeName()).get();
         if (n == null) {
             LOG.warn("node {} is gone from the API; registering it again", config.nodeName());
@@ -184,7 +263,10 @@ public final class NodeReporter implements AutoCloseable {
         conditions.add(condition(n, "MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", nowText));
         conditions.add(condition(n, "DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", nowText));
         conditions.add(condition(n, "PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", nowText));
-        conditions.add(condition(n, "Ready", "True", "KubeletReady", "kubelet is posting ready status", nowText));
+        String notReady = networkNotReady;
+        if (notReady == null) conditions.add(condition(n, "Ready", "True", "KubeletReady", "kubelet is posting ready status", nowText));
+        else conditions.add(condition(n, "Ready", "False", "KubeletNotReady",
+                "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:" + notReady, nowText));
         Node updated = new NodeBuilder(n).editOrNewStatus()
                 .withCapacity(config.capacity()).withAllocatable(config.capacity())
                 .withConditions(conditions)

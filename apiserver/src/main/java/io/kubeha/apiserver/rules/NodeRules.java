@@ -20,6 +20,18 @@ final class NodeRules extends KindRules<Node> {
         super(false, NameRule.DNS_SUBDOMAIN);
     }
 
+    /**
+     * spec.podCIDR and spec.podCIDRs are one field in kube's internal Node (PodCIDRs; podCIDR is its first entry, as
+     * the v1 conversion fills it both ways): a client that sets only one of them gets the other filled in.
+     */
+    @Override
+    public void applyDefaults(Node node) {
+        NodeSpec s = node.getSpec();
+        if (s == null) return;
+        if (list(s.getPodCIDRs()).isEmpty() && !nz(s.getPodCIDR()).isEmpty()) s.setPodCIDRs(new ArrayList<>(List.of(s.getPodCIDR())));
+        else if (nz(s.getPodCIDR()).isEmpty() && !list(s.getPodCIDRs()).isEmpty()) s.setPodCIDR(s.getPodCIDRs().getFirst());
+    }
+
     /** The kubelet owns the status (nodes/status); a node update keeps the stored one. On create any status goes. */
     @Override
     void prepareKindUpdate(Node node, Node old) {
@@ -39,6 +51,10 @@ final class NodeRules extends KindRules<Node> {
             Set<String> seen = new HashSet<>();
             for (int i = 0; i < cidrs.size(); i++) {
                 if (!seen.add(nz(cidrs.get(i)))) errs.add(Errs.duplicate(spec.child("podCIDRs").index(i), nz(cidrs.get(i))));
+            }
+            // the v1 field's documented rule: "If this field is specified, the 0th entry must match the podCIDR field"
+            if (!nz(s.getPodCIDR()).isEmpty() && !nz(s.getPodCIDR()).equals(nz(cidrs.getFirst()))) {
+                errs.add(Errs.invalid(spec.child("podCIDR"), s.getPodCIDR(), "must match the first entry of spec.podCIDRs (" + nz(cidrs.getFirst()) + ")"));
             }
         }
         return errs;
@@ -71,6 +87,9 @@ final class NodeRules extends KindRules<Node> {
         // pod CIDRs and the provider ID may be set once, from empty, never changed
         if (!list(o.getPodCIDRs()).isEmpty() && !Objects.equals(list(o.getPodCIDRs()), list(s.getPodCIDRs()))) {
             errs.add(Errs.forbidden(Path.of("spec", "podCIDRs"), "node updates may not change podCIDR except from \"\" to valid"));
+        } else if (!nz(o.getPodCIDR()).isEmpty() && !nz(o.getPodCIDR()).equals(nz(s.getPodCIDR()))) {
+            // a node stored before podCIDRs was mirrored, or a client that changes podCIDR alone
+            errs.add(Errs.forbidden(Path.of("spec", "podCIDR"), "node updates may not change podCIDR except from \"\" to valid"));
         }
         if (!nz(o.getProviderID()).isEmpty() && !nz(o.getProviderID()).equals(nz(s.getProviderID()))) {
             errs.add(Errs.forbidden(Path.of("spec", "providerID"), "node updates may not change providerID except from \"\" to valid"));

@@ -58,6 +58,35 @@ class OtherKindsTest {
     }
 
     @Test
+    void podCidrAndPodCidrsAreOneFieldSetOnceFromEmpty() {
+        String bare = "apiVersion: v1\nkind: Node\nmetadata: {name: node1}\n";
+        Node one = created(bare + "spec: {podCIDR: 127.64.1.0/24}\n", Node.class);
+        assertThat(one.getSpec().getPodCIDRs()).containsExactly("127.64.1.0/24");
+        Node other = created(bare + "spec: {podCIDRs: [127.64.2.0/24]}\n", Node.class);
+        assertThat(other.getSpec().getPodCIDR()).isEqualTo("127.64.2.0/24");
+        assertThat(createErrors(bare + "spec: {podCIDR: 127.64.1.0/24, podCIDRs: [127.64.2.0/24]}\n", Node.class))
+                .containsExactly("spec.podCIDR: Invalid value: \"127.64.1.0/24\": must match the first entry of spec.podCIDRs (127.64.2.0/24)");
+        // from empty to a value (what the node IPAM controller's patch does), in either field
+        assertThat(updateErrors(bare, bare + "spec: {podCIDR: 127.64.1.0/24, podCIDRs: [127.64.1.0/24]}\n", Node.class)).isEmpty();
+        assertThat(updateErrors(bare, bare + "spec: {podCIDR: 127.64.1.0/24}\n", Node.class)).isEmpty();
+        // never changed once set, through either field, nor removed
+        String set = bare + "spec: {podCIDR: 127.64.1.0/24}\n";
+        assertThat(updateErrors(set, set, Node.class)).isEmpty();
+        assertThat(updateErrors(set, bare + "spec: {podCIDR: 127.64.3.0/24}\n", Node.class))
+                .containsExactly("spec.podCIDRs: Forbidden: node updates may not change podCIDR except from \"\" to valid");
+        assertThat(updateErrors(set, bare + "spec: {podCIDR: 127.64.3.0/24, podCIDRs: [127.64.1.0/24]}\n", Node.class))
+                .contains("spec.podCIDR: Forbidden: node updates may not change podCIDR except from \"\" to valid");
+        assertThat(updateErrors(set, bare, Node.class))
+                .containsExactly("spec.podCIDRs: Forbidden: node updates may not change podCIDR except from \"\" to valid");
+        // a node stored with podCIDR alone (before the two were mirrored) keeps it too
+        Node legacy = Fixtures.yaml(set, Node.class);
+        Node changed = Fixtures.copy(legacy);
+        changed.getSpec().setPodCIDR("127.64.9.0/24");
+        assertThat(Fixtures.strings(Rules.forKind(Node.class).validateUpdate(changed, legacy)))
+                .containsExactly("spec.podCIDR: Forbidden: node updates may not change podCIDR except from \"\" to valid");
+    }
+
+    @Test
     void configMapKeysSizeAndImmutability() {
         String cm = "apiVersion: v1\nkind: ConfigMap\n" + META;
         assertThat(createErrors(cm + "data: {a.conf: x, KEY_1: y}\n", ConfigMap.class)).isEmpty();
