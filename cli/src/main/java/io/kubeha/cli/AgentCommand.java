@@ -113,6 +113,12 @@ final class AgentCommand implements Callable<Integer> {
             description = "The lifetime the agent asks for its certificates (at least 10m; default: the signer's, a year).")
     String certificateValidity;
 
+    @Option(names = "--apiserver-load-balancer", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Talk to the API servers through a local load balancer (127.0.0.1:PORT) that relays to the --kubeconfig's"
+                    + " or --server's server first, then to whichever API server of the kubernetes Endpoints answers, so that losing"
+                    + " a master loses nothing (k3s's agent load balancer; default: on; --no-apiserver-load-balancer for a direct client).")
+    boolean loadBalancer;
+
     @Override
     public Integer call() throws Exception {
         Agent.Config config = config();
@@ -133,18 +139,22 @@ final class AgentCommand implements Callable<Integer> {
                 throw new Main.UserError("give --kubeconfig, or --server https://HOST:6443 and --token T to join (kubeha token create prints one)");
             }
             credentials = TlsBootstrap.kubeconfig(config.dataDir(), server, token, caHash, nodeName, certificates.expirationSeconds());
-            // the certificate the agent joined with renews itself, as the kubelet's client certificate rotation
-            rotating = TlsBootstrap.rotating(credentials, nodeName, certificates.expirationSeconds(), certificates.renewBefore());
         } else if (server != null || token != null) {
             throw new Main.UserError("--kubeconfig and --server/--token exclude each other: one says who the agent is");
         }
-        try (TlsBootstrap.Rotating ignored = rotating;
-             KubernetesClient client = rotating != null ? rotating.client() : Clients.fromKubeconfig(credentials);
+        Clients.Balancer balancer = loadBalancer ? Clients.Balancer.of(credentials) : null;
+        if (kubeconfig == null) {
+            // the certificate the agent joined with renews itself, as the kubelet's client certificate rotation
+            rotating = TlsBootstrap.rotating(credentials, nodeName, certificates.expirationSeconds(), certificates.renewBefore(), balancer);
+        }
+        try (Clients.Balancer ignoredBalancer = balancer;
+             TlsBootstrap.Rotating ignored = rotating;
+             KubernetesClient client = rotating != null ? rotating.client() : Clients.fromKubeconfig(credentials, balancer);
              Agent agent = start(new Agent(client, config, certificates).withPodCidrWait(Args.duration("--pod-cidr-wait", podCidrWait)))) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             String nodes = config.simulateNodes() == 0 ? "node " + nodeName
                     : config.simulateNodes() + " simulated nodes " + nodeName + "-0.." + nodeName + "-" + (config.simulateNodes() - 1);
-            System.err.println("kubeha agent: " + nodes + " (" + nodeIp + ") against " + client.getMasterUrl() + ", "
+            System.err.println("kubeha agent: " + nodes + " (" + nodeIp + ") against " + (balancer != null ? balancer.describe() : client.getMasterUrl()) + ", "
                     + config.runtime() + " runtime, pods in " + agent.podCidr() + (config.netns() ? " (a network namespace each)" : "") + ", endpoint " + agent.endpoint());
             stop.await();
         }

@@ -14,7 +14,64 @@ import java.nio.file.Path;
 final class Clients {
     private Clients() {}
 
-    static KubernetesClient fromKubeconfig(Path kubeconfig) {
+    /**
+     * A client-side load balancer over every API server for one component (k3s's agent load balancer): the
+     * component's client talks to 127.0.0.1:PORT, which relays to the kubeconfig's server first and then to whichever
+     * API server of the kubernetes Endpoints answers, so that losing one master loses nothing (kubeadm #1955).
+     */
+    static final class Balancer implements AutoCloseable {
+        final io.kubeha.client.failover.ApiServerBalancer lb;
+        private io.kubeha.client.failover.KubernetesEndpoints endpoints;
+
+        private Balancer(io.kubeha.client.failover.ApiServerBalancer lb) {
+            this.lb = lb;
+        }
+
+        /** A balancer whose first and last-resort server is the one the kubeconfig names. */
+        static Balancer of(Path kubeconfig) {
+            Config config = config(kubeconfig);
+            java.net.URI url = java.net.URI.create(config.getMasterUrl());
+            int port = url.getPort() > 0 ? url.getPort() : 443;
+            try {
+                return new Balancer(new io.kubeha.client.failover.ApiServerBalancer(
+                        new java.net.InetSocketAddress(url.getHost().replace("[", "").replace("]", ""), port), 0).start());
+            } catch (IOException e) {
+                throw new Main.UserError(e.getMessage());
+            }
+        }
+
+        /** Points a client's configuration at the balancer. */
+        Config adjust(Config config) {
+            config.setMasterUrl(lb.url());
+            return config;
+        }
+
+        /** Keeps the balancer's list to the live API servers, watched through {@code client}. */
+        KubernetesClient follow(KubernetesClient client) {
+            endpoints = new io.kubeha.client.failover.KubernetesEndpoints(client, lb);
+            return client;
+        }
+
+        /** What the component's log line says about where it talks. */
+        String describe() {
+            return lb.url() + " (load-balanced over the API servers, " + io.kubeha.client.failover.ApiServerBalancer.describe(lb.current())
+                    + " first)";
+        }
+
+        @Override
+        public void close() {
+            if (endpoints != null) endpoints.close();
+            lb.close();
+        }
+    }
+
+    /** A client of the kubeconfig's user, through {@code balancer} when there is one. */
+    static KubernetesClient fromKubeconfig(Path kubeconfig, Balancer balancer) {
+        if (balancer == null) return fromKubeconfig(kubeconfig);
+        return balancer.follow(build(balancer.adjust(config(kubeconfig))));
+    }
+
+    private static Config config(Path kubeconfig) {
         String text;
         try {
             text = Files.readString(kubeconfig);
@@ -23,19 +80,17 @@ final class Clients {
         } catch (IOException e) {
             throw new Main.UserError("--kubeconfig: cannot read " + kubeconfig + ": " + e.getMessage());
         }
-        Config config;
         try {
-            config = Config.fromKubeconfig(text);
+            return Config.fromKubeconfig(text);
         } catch (RuntimeException e) {
             throw new Main.UserError("--kubeconfig: " + kubeconfig + " is not a kubeconfig: " + e.getMessage());
         }
-        return build(config);
     }
 
-    /**
-     * The kubeconfig's API server, or, with none given and run in a pod, the kubernetes service
-     * (KUBERNETES_SERVICE_HOST and _PORT, which the node agent sets). Plain HTTP: kubeha's API server has no TLS yet.
-     */
+    static KubernetesClient fromKubeconfig(Path kubeconfig) {
+        return build(config(kubeconfig));
+    }
+
     static KubernetesClient fromKubeconfigOrCluster(Path kubeconfig) {
         if (kubeconfig != null) return fromKubeconfig(kubeconfig);
         String host = System.getenv("KUBERNETES_SERVICE_HOST");

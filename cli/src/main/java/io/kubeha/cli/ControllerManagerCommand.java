@@ -191,16 +191,23 @@ final class ControllerManagerCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--apiserver-load-balancer", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Talk to the API servers through a local load balancer that relays to the --kubeconfig's server first, then"
+                    + " to whichever API server of the kubernetes Endpoints answers (default: on; --no-apiserver-load-balancer for a"
+                    + " direct client).")
+    boolean loadBalancer;
+
     @Override
     public Integer call() throws Exception {
         ControllerManager.Config config = config(election, controllers, nodeLifecycle).withNodeIpam(nodeIpam.options());
         CountDownLatch stop = new CountDownLatch(1);
-        try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
+        try (Clients.Balancer balancer = loadBalancer ? Clients.Balancer.of(kubeconfig) : null;
+             KubernetesClient client = Clients.fromKubeconfig(kubeconfig, balancer);
              ControllerManager cm = new ControllerManager(client, config).withRootCa(rootCa())
                      .withServiceAccountTokens(serviceAccountTokens()).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
             System.err.println("kubeha controller-manager: " + config.identity() + " running " + config.controllers()
-                    + " against " + client.getMasterUrl() + "; acting only while it holds the Lease "
+                    + " against " + (balancer != null ? balancer.describe() : client.getMasterUrl()) + "; acting only while it holds the Lease "
                     + config.leaseNamespace() + "/" + config.leaseName());
             stop.await();
         }

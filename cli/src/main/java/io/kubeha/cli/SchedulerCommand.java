@@ -29,14 +29,21 @@ final class SchedulerCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--apiserver-load-balancer", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Talk to the API servers through a local load balancer that relays to the --kubeconfig's server first, then"
+                    + " to whichever API server of the kubernetes Endpoints answers (default: on; --no-apiserver-load-balancer for a"
+                    + " direct client).")
+    boolean loadBalancer;
+
     @Override
     public Integer call() throws Exception {
         SchedulerConfig config = config(election);
         CountDownLatch stop = new CountDownLatch(1);
-        try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig);
+        try (Clients.Balancer balancer = loadBalancer ? Clients.Balancer.of(kubeconfig) : null;
+             KubernetesClient client = Clients.fromKubeconfig(kubeconfig, balancer);
              Scheduler scheduler = new Scheduler(client, config).start()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            System.err.println("kubeha scheduler: " + config.identity() + " against " + client.getMasterUrl()
+            System.err.println("kubeha scheduler: " + config.identity() + " against " + (balancer != null ? balancer.describe() : client.getMasterUrl())
                     + "; binding only while it holds the Lease " + config.leaseNamespace() + "/" + config.leaseName());
             stop.await();
         }

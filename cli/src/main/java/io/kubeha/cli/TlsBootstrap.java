@@ -187,7 +187,8 @@ final class TlsBootstrap {
         }
     }
 
-    static Rotating rotating(Path kubeconfig, String nodeName, Integer expirationSeconds, Duration renewBefore) throws IOException {
+    static Rotating rotating(Path kubeconfig, String nodeName, Integer expirationSeconds, Duration renewBefore, Clients.Balancer balancer)
+            throws IOException {
         Joined joined;
         try {
             joined = read(kubeconfig);
@@ -196,8 +197,10 @@ final class TlsBootstrap {
         }
         io.kubeha.security.pki.ReloadingKeyManager keys = new io.kubeha.security.pki.ReloadingKeyManager(joined.client());
         javax.net.ssl.TrustManager[] trust = io.kubeha.security.pki.ReloadingKeyManager.trusting(Pem.certs(joined.caPem()));
-        KubernetesClient client = Clients.fromConfig(Config.fromKubeconfig(Files.readString(kubeconfig)),
+        Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
+        KubernetesClient client = Clients.fromConfig(balancer == null ? config : balancer.adjust(config),
                 b -> b.sslContext(new javax.net.ssl.KeyManager[] {keys}, trust));
+        if (balancer != null) balancer.follow(client);
         String user = "system:node:" + nodeName;
         var spec = new io.kubeha.agent.certificates.CertificateManager.Spec("client", CLIENT_SIGNER, user, List.of("system:nodes"),
                 List.of(), List.of(), CLIENT_USAGES, expirationSeconds, renewBefore, false);

@@ -93,6 +93,8 @@ class AgentJoinIT {
             assertThat(kubectl.run("get", "node", "late").exit()).isNotZero();
         } finally {
             for (ChildJvm c : started) c.close();
+            // the agents' pods are processes of their own sessions: they outlive a killed agent
+            io.kubeha.testkit.Processes.killPodProcessesRecordedUnder(dir);
         }
     }
 

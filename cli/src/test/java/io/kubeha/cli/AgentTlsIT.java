@@ -186,6 +186,8 @@ class AgentTlsIT {
         } finally {
             if (fake != null) fake.stop(0);
             for (ChildJvm c : started) c.close();
+            // the agents' pods are processes of their own sessions: they outlive a killed agent
+            io.kubeha.testkit.Processes.killPodProcessesRecordedUnder(dir);
         }
     }
 

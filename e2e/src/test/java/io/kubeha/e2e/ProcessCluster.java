@@ -154,26 +154,8 @@ final class ProcessCluster implements AutoCloseable {
         killPodProcessesRecordedUnder(dir);
     }
 
-    /**
-     * Pods of an agent that was killed during the test outlive it (as they would on a real node); the agents'
-     * container state files (DATA/containers/*.properties: pid and start time) name them.
-     */
+    /** Pods of agents killed during the test outlive them (see {@link io.kubeha.testkit.Processes#killPodProcessesRecordedUnder}). */
     static void killPodProcessesRecordedUnder(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            for (Path f : files.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("containers")
-                    && p.toString().endsWith(".properties")).toList()) {
-                java.util.Properties props = new java.util.Properties();
-                try (var r = Files.newBufferedReader(f)) {
-                    props.load(r);
-                }
-                String start = props.getProperty("startInstant", "");
-                ProcessHandle.of(Long.parseLong(props.getProperty("pid", "-1")))
-                        .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false))
-                        .ifPresent(h -> {
-                            h.descendants().forEach(ProcessHandle::destroyForcibly);
-                            h.destroyForcibly();
-                        });
-            }
-        }
+        io.kubeha.testkit.Processes.killPodProcessesRecordedUnder(dir);
     }
 }

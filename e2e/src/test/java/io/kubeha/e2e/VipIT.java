@@ -26,7 +26,8 @@ import static org.awaitility.Awaitility.await;
  * sharing one PKI (the seed's way: DATA_DIR/pki copied to the other masters), master1 with its node agent. kubectl
  * works through the VIP; master1's agent killed with kill -9 moves the VIP off master1 (the seed's rule) and its
  * restart does not take it back (no preemption); the holder's API server killed with kill -9 moves it again, and
- * kubectl through the VIP answers throughout with no flag changed. The Lease names one holder at a time.
+ * kubectl through the VIP answers throughout with no flag changed; master1's API server killed as well, master1's
+ * agent goes on through its client-side load balancer. The Lease names one holder at a time.
  */
 @Tag("scenario")
 class VipIT {
@@ -98,6 +99,14 @@ class VipIT {
             System.out.printf("VIP answered again %.1f s after kill -9 of %s's API server (now held by %s)%n",
                     (System.nanoTime() - killedAt) / 1e9, holder, holder(viaVip));
             assertThat(viaVip.run("get", "nodes", "-o", "name").orFail().out()).contains("node/master1");
+
+            // master1's own API server goes too, leaving one: the agent, whose kubeconfig names master1's server, goes on
+            // renewing its Lease through its load balancer (kubeadm #1955 does not happen), and the VIP is the survivor's
+            if (servers[0].isAlive()) servers[0].kill9();
+            // (the VIP may be moving: read once it answers again)
+            String renewed = await().atMost(WAIT).ignoreExceptions().until(() -> nodeLeaseRenewTime(viaVip), t -> !t.isEmpty());
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(nodeLeaseRenewTime(viaVip)).isNotEqualTo(renewed));
+            assertThat(Files.readString(dir.resolve("agent-2.log"))).contains("load-balanced over the API servers");
         } finally {
             for (ChildJvm c : started.reversed()) c.close();
             ProcessCluster.killPodProcessesRecordedUnder(dir);
@@ -107,6 +116,11 @@ class VipIT {
     /** The agent's /healthz: its port serves HTTPS with a certificate of the cluster CA once its API server is HTTPS. */
     private static String agentHealthz(int port) {
         return "https://" + MASTERS.getFirst() + ":" + port + "/healthz";
+    }
+
+    /** When master1's agent last renewed its node Lease. */
+    private static String nodeLeaseRenewTime(Kubectl kubectl) {
+        return kubectl.run("get", "lease", "-n", "kube-node-lease", "master1", "-o", "jsonpath={.spec.renewTime}").orFail().out();
     }
 
     /** The Lease's holder, as the masters' --vip-identity names it. */

@@ -61,4 +61,27 @@ public final class Processes {
             throw new IllegalStateException("interrupted", e);
         }
     }
+
+    /**
+     * Pods of an agent that was killed during the test outlive it (as they would on a real node); the agents'
+     * container state files (DATA/containers/*.properties: pid and start time) name them.
+     */
+    public static void killPodProcessesRecordedUnder(java.nio.file.Path dir) throws IOException {
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path f : files.filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("containers")
+                    && p.toString().endsWith(".properties")).toList()) {
+                java.util.Properties props = new java.util.Properties();
+                try (var r = java.nio.file.Files.newBufferedReader(f)) {
+                    props.load(r);
+                }
+                String start = props.getProperty("startInstant", "");
+                ProcessHandle.of(Long.parseLong(props.getProperty("pid", "-1")))
+                        .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false))
+                        .ifPresent(h -> {
+                            h.descendants().forEach(ProcessHandle::destroyForcibly);
+                            h.destroyForcibly();
+                        });
+            }
+        }
+    }
 }

@@ -4,14 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The VIP without root, on loopback: the holder listens on VIP:PORT (all of 127.0.0.0/8 is the host's, so any
@@ -26,7 +21,7 @@ public final class LoopbackAnnouncer implements Announcer {
 
     private final InetSocketAddress vip;
     private final InetSocketAddress target;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final io.kubeha.client.net.TcpRelay relay = new io.kubeha.client.net.TcpRelay();
     private volatile ServerSocket listener;
 
     /**
@@ -69,51 +64,20 @@ public final class LoopbackAnnouncer implements Announcer {
             } catch (IOException e) {
                 return; // released
             }
-            open.add(client);
             Thread.ofVirtual().name("vip-relay").start(() -> relay(client));
         }
     }
 
     private void relay(Socket client) {
-        Socket upstream = new Socket();
-        open.add(upstream);
-        try (client; upstream) {
-            client.setTcpNoDelay(true);
-            upstream.setTcpNoDelay(true);
-            try {
-                upstream.connect(target, CONNECT_TIMEOUT_MS);
-            } catch (IOException e) {
-                LOG.debug("VIP: cannot reach the API server {}: {}", target, e.getMessage());
-                return;
-            }
-            Thread back = Thread.ofVirtual().name("vip-relay-back").start(() -> copy(upstream, client));
-            copy(client, upstream);
-            back.join();
-        } catch (IOException | InterruptedException e) {
-            // a side went away
-        } finally {
-            open.remove(client);
-            open.remove(upstream);
-        }
-    }
-
-    /** Copies until EOF, then half-closes the other side so that the peer sees the end too. */
-    private void copy(Socket from, Socket to) {
-        byte[] buf = new byte[16 * 1024];
+        Socket upstream;
         try {
-            InputStream in = from.getInputStream();
-            OutputStream out = to.getOutputStream();
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                out.write(buf, 0, n);
-                out.flush();
-            }
-            to.shutdownOutput();
-        } catch (SocketException e) {
-            closeQuietly(to);
-            closeQuietly(from);
+            upstream = io.kubeha.client.net.TcpRelay.connect(target, CONNECT_TIMEOUT_MS);
         } catch (IOException e) {
-            closeQuietly(to);
+            LOG.debug("VIP: cannot reach the API server {}: {}", target, e.getMessage());
+            io.kubeha.client.net.TcpRelay.closeQuietly(client);
+            return;
         }
+        relay.pipe(client, upstream);
     }
 
     @Override
@@ -122,8 +86,7 @@ public final class LoopbackAnnouncer implements Announcer {
         if (s == null) return;
         listener = null;
         closeQuietly(s);
-        for (Socket c : open) closeQuietly(c);
-        open.clear();
+        relay.closeAll();
         LOG.info("released the VIP {}:{}", vip.getAddress().getHostAddress(), vip.getPort());
     }
 
