@@ -111,6 +111,22 @@ final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     VipOptions vipOptions;
 
+    @Option(names = "--join", paramLabel = "URL",
+            description = "Join the control plane of a running cluster (kubeadm join --control-plane): fetch the cluster CA and the"
+                    + " service-account keys from it with --token and --certificate-key (both printed by `kubeha token create"
+                    + " --control-plane` on a master), then serve over the same --store. Copying DATA_DIR/pki by hand works too.")
+    String join;
+
+    @Option(names = "--token", description = "With --join: a control-plane bootstrap token.")
+    String joinToken;
+
+    @Option(names = "--discovery-token-ca-cert-hash", paramLabel = "sha256:HASH",
+            description = "With --join: trust the cluster's CA only if it hashes to this (as kubeadm's).")
+    String joinCaHash;
+
+    @Option(names = "--certificate-key", description = "With --join: the key the uploaded certificates are encrypted with (64 hex digits).")
+    String certificateKey;
+
     @Option(names = "--init",
             description = "Make DATA_DIR/pki (the cluster CA, the serving certificate, the service-account keys) and "
                     + "DATA_DIR/admin.kubeconfig if missing, print where they are, and exit.")
@@ -210,6 +226,24 @@ final class ServerCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 throw new Main.UserError("--audit-log-path/--audit-policy-file: " + e.getMessage());
             }
+        }
+        if (join != null) {
+            if (joinToken == null || certificateKey == null) {
+                throw new Main.UserError("--join needs --token and --certificate-key (kubeha token create --control-plane --print-join-command prints them)");
+            }
+            if (init) throw new Main.UserError("--join and --init exclude each other: a joining master takes the cluster's PKI");
+            if (store == null || !store.startsWith("etcd:")) {
+                throw new Main.UserError("--join needs --store etcd:... naming the cluster's etcd: the masters share one store");
+            }
+            try {
+                TlsBootstrap.joinControlPlane(dataDir.resolve("pki"), join, joinToken, joinCaHash, certificateKey);
+            } catch (Main.UserError e) {
+                throw e;
+            } catch (Exception e) {
+                throw new Main.UserError("--join " + join + ": " + e.getMessage());
+            }
+        } else if (joinToken != null || certificateKey != null || joinCaHash != null) {
+            throw new Main.UserError("--token, --certificate-key and --discovery-token-ca-cert-hash go with --join URL");
         }
         InetSocketAddress vipAddress = vip == null ? null : Args.hostPort("--vip", vip);
         java.util.List<String> sans = new java.util.ArrayList<>(tlsSans);

@@ -2,6 +2,7 @@ package io.kubeha.cli;
 
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -123,6 +124,56 @@ final class TlsBootstrap {
                 Thread.sleep(500);
             }
         }
+    }
+
+    /**
+     * kubeadm's {@code join --control-plane}: the shared keys (cluster CA, service-account pair) fetched from the
+     * Secret kube-system/kubeadm-certs with a control-plane bootstrap token, over a connection that trusts the CA only
+     * through the token's signature of cluster-info (and the hash), opened with the certificate key and written into
+     * {@code pkiDir}. A master that has them already (a restart) asks for nothing.
+     */
+    static void joinControlPlane(Path pkiDir, String server, String token, String caHash, String certificateKey) throws Exception {
+        if (Files.exists(pkiDir.resolve("ca.key"))) return;
+        BootstrapToken t;
+        try {
+            t = BootstrapToken.parse(token);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError("--token: " + e.getMessage());
+        }
+        String base = server.replaceAll("/+$", "");
+        if (!base.startsWith("https://")) throw new Main.UserError("--join: '" + server + "' must be an https:// URL (the API server serves TLS only)");
+        System.err.println("kubeha server: joining the control plane of " + base + " with bootstrap token " + t.id() + " ...");
+        String caPem = discover(base, t, caHash);
+        Config config = Config.fromKubeconfig(Kubeconfigs.withToken("kubeha", base, caPem, "system:bootstrap:" + t.id(), t.toString()));
+        config.setRequestRetryBackoffLimit(1);
+        Secret certs;
+        try (KubernetesClient client = Clients.fromConfig(config)) {
+            certs = client.secrets().inNamespace(io.kubeha.security.pki.CertificateUpload.NAMESPACE)
+                    .withName(io.kubeha.security.pki.CertificateUpload.SECRET).get();
+        } catch (KubernetesClientException e) {
+            throw new Main.UserError(switch (e.getCode()) {
+                case 401 -> "the API server refused bootstrap token " + t.id() + " (unknown or expired): make a new one with"
+                        + " `kubeha token create --control-plane --print-join-command` on a master";
+                case 403 -> "token " + t.id() + " may not read the uploaded certificates: a master joins with a token made by"
+                        + " `kubeha token create --control-plane`";
+                default -> "cannot read the uploaded certificates: " + e.getMessage();
+            });
+        }
+        if (certs == null) {
+            throw new Main.UserError("no certificates are uploaded (kube-system/" + io.kubeha.security.pki.CertificateUpload.SECRET
+                    + "; they go with the token that uploaded them): run `kubeha token create --control-plane --print-join-command` on a master");
+        }
+        try {
+            io.kubeha.security.pki.CertificateUpload.decrypt(certs.getData(), certificateKey, pkiDir);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError("--certificate-key: " + e.getMessage());
+        }
+        String uploadedCa = Files.readString(pkiDir.resolve("ca.crt"));
+        if (!Pki.caHash(Pem.certs(uploadedCa).getFirst()).equals(Pki.caHash(Pem.certs(caPem).getFirst()))) {
+            for (String f : io.kubeha.security.pki.CertificateUpload.FILES) Files.deleteIfExists(pkiDir.resolve(f));
+            throw new Main.UserError("the uploaded CA is not the CA the cluster serves with: nothing was kept; upload the certificates again");
+        }
+        System.err.println("kubeha server: the cluster CA and service-account keys are in " + pkiDir);
     }
 
     /** kubeadm's token discovery: the CA from cluster-info, trusted because the token signed it. */

@@ -50,6 +50,41 @@ final class TokenCommand {
         @Option(names = "--print-join-command", description = "Print the `kubeha agent` command line that joins a node with it.")
         boolean printJoin;
 
+        @Option(names = "--control-plane", description = "A token for a master to join with (kubeadm's upload-certs): uploads the"
+                + " cluster CA and service-account keys, encrypted with a new certificate key, as kube-system/kubeadm-certs (they go"
+                + " when the token is deleted), and prints the `kubeha server --join` command line with that key. Give it a short"
+                + " --ttl (kubeadm's certificate key lasts 2h).")
+        boolean controlPlane;
+
+        @Option(names = "--pki-dir", description = "With --control-plane: this master's pki folder (default: the pki folder beside"
+                + " --kubeconfig, i.e. DATA_DIR/pki).")
+        Path pkiDir;
+
+        /** Uploads this master's shared keys under a new certificate key, owned by the token's Secret; returns the key. */
+        private String uploadCertificates(KubernetesClient client, Secret token) {
+            Path dir = pkiDir != null ? pkiDir : target.kubeconfig.toAbsolutePath().getParent().resolve("pki");
+            String key = io.kubeha.security.pki.CertificateUpload.newKey();
+            java.util.Map<String, String> data;
+            try {
+                data = io.kubeha.security.pki.CertificateUpload.encrypt(dir, key);
+            } catch (java.io.IOException e) {
+                throw new Main.UserError("--pki-dir: " + e.getMessage());
+            }
+            Secret certs = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                    .withName(io.kubeha.security.pki.CertificateUpload.SECRET).withNamespace(io.kubeha.security.pki.CertificateUpload.NAMESPACE)
+                    .addNewOwnerReference().withApiVersion("v1").withKind("Secret").withName(token.getMetadata().getName())
+                    .withUid(token.getMetadata().getUid()).endOwnerReference().endMetadata()
+                    .withType("Opaque").withData(data).build();
+            try {
+                client.secrets().inNamespace(io.kubeha.security.pki.CertificateUpload.NAMESPACE).resource(certs).createOr(o -> o.update());
+            } catch (KubernetesClientException e) {
+                throw new Main.UserError("cannot upload the certificates: " + e.getMessage());
+            }
+            System.err.println("kubeha token: uploaded the cluster CA and service-account keys as kube-system/"
+                    + io.kubeha.security.pki.CertificateUpload.SECRET + ", encrypted with the certificate key below (record it; it is not kept)");
+            return key;
+        }
+
         @Override
         public Integer call() {
             BootstrapToken t;
@@ -64,18 +99,29 @@ final class TokenCommand {
             try (KubernetesClient client = Clients.fromKubeconfig(target.kubeconfig)) {
                 Secret secret;
                 try {
-                    secret = JSON.treeToValue(BootstrapTokenSecrets.secret(t, expires, List.of("authentication", "signing"), groups, description), Secret.class);
+                    List<String> all = new java.util.ArrayList<>(groups);
+                    if (controlPlane && !all.contains(CONTROL_PLANE_GROUP)) all.add(CONTROL_PLANE_GROUP);
+                    secret = JSON.treeToValue(BootstrapTokenSecrets.secret(t, expires, List.of("authentication", "signing"), all, description), Secret.class);
                 } catch (IllegalArgumentException e) {
                     throw new Main.UserError("--groups: " + e.getMessage());
                 }
+                Secret made;
                 try {
-                    client.secrets().inNamespace("kube-system").resource(secret).create();
+                    made = client.secrets().inNamespace("kube-system").resource(secret).create();
                 } catch (KubernetesClientException e) {
                     throw new Main.UserError(e.getCode() == 409 ? "token " + t.id() + " exists already: pick another or delete it first"
                             : "cannot create the token: " + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()));
                 }
+                String server = client.getMasterUrl().toString().replaceAll("/$", "");
+                if (controlPlane) {
+                    String key = uploadCertificates(client, made);
+                    String hash = Pki.caHash(io.kubeha.security.pki.Pem.certs(new String(java.util.Base64.getDecoder().decode(
+                            client.getConfiguration().getCaCertData()))).getFirst());
+                    System.out.println("kubeha server --join " + server + " --token " + t + " --discovery-token-ca-cert-hash " + hash
+                            + " --certificate-key " + key + " --store etcd:URL --bind IP:6443");
+                    return 0;
+                }
                 if (printJoin) {
-                    String server = client.getMasterUrl().toString().replaceAll("/$", "");
                     String hash = Pki.caHash(io.kubeha.security.pki.Pem.certs(new String(java.util.Base64.getDecoder().decode(
                             client.getConfiguration().getCaCertData()))).getFirst());
                     System.out.println("kubeha agent --server " + server + " --token " + t + " --discovery-token-ca-cert-hash " + hash
@@ -87,6 +133,9 @@ final class TokenCommand {
             return 0;
         }
     }
+
+    /** The extra group of control-plane tokens: RBAC lets it read kube-system/kubeadm-certs, and nothing more than a node token. */
+    static final String CONTROL_PLANE_GROUP = "system:bootstrappers:kubeha:control-plane";
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the bootstrap tokens.")
     static final class ListTokens implements Callable<Integer> {

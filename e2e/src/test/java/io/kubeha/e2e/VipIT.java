@@ -23,7 +23,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The control-plane VIP in loopback mode, with real processes: a real etcd, three {@code kubeha server --vip} masters
- * sharing one PKI (the seed's way: DATA_DIR/pki copied to the other masters), master1 with its node agent. kubectl
+ * sharing one PKI (master2 the seed's way, DATA_DIR/pki copied; master3 joins with a control-plane token and a
+ * certificate key, kubeadm's upload-certs, a wrong key opening nothing), master1 with its node agent. kubectl
  * works through the VIP; master1's agent killed with kill -9 moves the VIP off master1 (the seed's rule) and its
  * restart does not take it back (no preemption); the holder's API server killed with kill -9 moves it again, and
  * kubectl through the VIP answers throughout with no flag changed; master1's API server killed as well, master1's
@@ -54,7 +55,8 @@ class VipIT {
             ChildJvm init = ChildJvm.start(Main.class, dir.resolve("init.log"), "server", "--init", "--data-dir", m1.toString(),
                     "--bind", MASTERS.getFirst() + ":" + ports[0], "--tls-san", VIP);
             init.handle().onExit().get();
-            for (int i = 1; i < 3; i++) copyTree(m1.resolve("pki"), dir.resolve("master" + (i + 1)).resolve("pki"));
+            // master2 the seed's way (a copy of master1's pki); master3 joins with a token (kubeadm's upload-certs)
+            copyTree(m1.resolve("pki"), dir.resolve("master2").resolve("pki"));
 
             ChildJvm[] servers = new ChildJvm[3];
             servers[0] = server(0, ports, store, vipPort, "--vip-agent-healthz", agentHealthz(agentPort));
@@ -67,7 +69,35 @@ class VipIT {
             Kubectl viaVip = new Kubectl(Kubectl.DEFAULT, vipKubeconfig);
             await().atMost(WAIT).untilAsserted(() -> assertThat(holder(viaVip)).as(log("master1")).isEqualTo("master1"));
             servers[1] = server(1, ports, store, vipPort);
-            servers[2] = server(2, ports, store, vipPort);
+            String join;
+            try (ChildJvm token = ChildJvm.start(Main.class, dir.resolve("token.log"), "token", "create", "--kubeconfig",
+                    m1.resolve("admin.kubeconfig").toString(), "--control-plane", "--ttl", "1h")) {
+                join = token.nextLine(Duration.ofSeconds(60));
+            }
+            assertThat(join).as(log("token")).startsWith("kubeha server --join https://" + MASTERS.getFirst() + ":" + ports[0] + " --token ");
+            List<String> words = List.of(join.split(" "));
+            String joinToken = words.get(words.indexOf("--token") + 1);
+            String key = words.get(words.indexOf("--certificate-key") + 1);
+            String hash = words.get(words.indexOf("--discovery-token-ca-cert-hash") + 1);
+            String base = "https://" + MASTERS.getFirst() + ":" + ports[0];
+            // a wrong certificate key opens nothing: one line, and no PKI written
+            String wrongKey = (key.charAt(0) == '0' ? "1" : "0") + key.substring(1);
+            try (ChildJvm wrong = ChildJvm.start(Main.class, dir.resolve("wrong-join.log"), "server", "--data-dir",
+                    dir.resolve("wrong").toString(), "--store", store, "--bind", MASTERS.get(2) + ":" + ports[2], "--join", base,
+                    "--token", joinToken, "--certificate-key", wrongKey)) {
+                assertThat(wrong.handle().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+            }
+            assertThat(Files.readString(dir.resolve("wrong-join.log"))).contains("--certificate-key: the certificate key does not open");
+            assertThat(dir.resolve("wrong").resolve("pki").resolve("ca.key")).doesNotExist();
+            servers[2] = server(2, ports, store, vipPort, "--join", base, "--token", joinToken, "--discovery-token-ca-cert-hash", hash,
+                    "--certificate-key", key);
+            // the joined master serves with the cluster's CA: master1's admin credentials work against it
+            Path m3Kubeconfig = Files.writeString(dir.resolve("m3.kubeconfig"), Files.readString(m1.resolve("admin.kubeconfig"))
+                    .replace("https://" + MASTERS.getFirst() + ":" + ports[0], "https://" + MASTERS.get(2) + ":" + ports[2]));
+            await().atMost(WAIT).ignoreExceptions().until(() -> new Kubectl(Kubectl.DEFAULT, m3Kubeconfig).run("get", "--raw", "/readyz")
+                    .out().equals("ok"));
+            assertThat(Files.readString(dir.resolve("master3").resolve("pki").resolve("ca.crt")))
+                    .isEqualTo(Files.readString(m1.resolve("pki").resolve("ca.crt")));
             assertThat(viaVip.run("get", "--raw", "/readyz").orFail().out()).isEqualTo("ok");
 
             // the seed's process rule: master1's agent dies, master1 gives the VIP up to a master whose server is ready
