@@ -80,6 +80,14 @@ public final class ChildJvm implements AutoCloseable {
         return line;
     }
 
+    /** Waits (bounded) for the process to end; its exit status. */
+    public int exitValue(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("process " + process.pid() + " still runs after " + timeout);
+        }
+        return process.exitValue();
+    }
+
     /** kill -9, and wait until the process is gone. */
     public void kill9() throws InterruptedException {
         Processes.kill9(process.toHandle());

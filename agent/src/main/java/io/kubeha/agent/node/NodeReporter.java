@@ -108,6 +108,8 @@ public final class NodeReporter implements AutoCloseable {
         try {
             reportStatus();
         } catch (RuntimeException e) {
+            // the next heartbeat (a renew interval away, not a report interval) reports it
+            lastReport = Instant.EPOCH;
             LOG.warn("node {}: reporting Ready failed ({}); the next heartbeat does", config.nodeName(), e.getMessage());
         }
     }
