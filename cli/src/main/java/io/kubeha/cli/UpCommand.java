@@ -74,9 +74,7 @@ final class UpCommand implements Callable<Integer> {
             throw new Main.UserError("a cluster of kubeha up runs already in " + lab.dir + " (" + running.size()
                     + " processes): see kubeha status --dir " + lab.dir + ", or stop it with kubeha down --dir " + lab.dir);
         }
-        if (!Files.isExecutable(etcd)) {
-            throw new Main.UserError("no etcd at " + etcd + ": install it (as root: apt-get install -y etcd-server) or pass --etcd PATH");
-        }
+        if (!Files.isExecutable(etcd)) installEtcd();
         Files.deleteIfExists(lab.state());
         try {
             return up(lab);
@@ -85,6 +83,26 @@ final class UpCommand implements Callable<Integer> {
             lab.stopAll(Duration.ofSeconds(10));
             throw e;
         }
+    }
+
+    /** Debian's etcd-server, installed with apt-get when this runs as root; else one line saying what to run. */
+    private void installEtcd() throws IOException, InterruptedException {
+        boolean root = Files.readString(Path.of("/proc/self/status")).lines().anyMatch(l -> l.matches("Uid:\\s+0\\s.*"));
+        if (!root || !etcd.equals(Path.of("/usr/bin/etcd"))) {
+            throw new Main.UserError("no etcd at " + etcd + ": install it (as root: apt-get install -y etcd-server) or pass --etcd PATH");
+        }
+        System.err.println("kubeha up: installing etcd (apt-get install -y etcd-server) ...");
+        for (List<String> cmd : List.of(List.of("apt-get", "update", "-qq"), List.of("apt-get", "install", "-y", "-qq", "etcd-server"))) {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
+            Process p = pb.start();
+            p.getOutputStream().close();
+            if (p.waitFor() != 0 && cmd.get(1).equals("install")) {
+                throw new Main.UserError("apt-get install etcd-server failed (exit " + p.exitValue() + "): install it by hand, or pass --etcd PATH");
+            }
+        }
+        // Debian starts its own etcd service on 127.0.0.1:2379; ours listen elsewhere, so it may keep running
+        if (!Files.isExecutable(etcd)) throw new Main.UserError("etcd-server is installed but " + etcd + " is not there: pass --etcd PATH");
     }
 
     private int up(Lab lab) throws Exception {
