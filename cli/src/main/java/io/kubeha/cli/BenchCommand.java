@@ -26,8 +26,31 @@ import java.util.stream.Collectors;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks; results as Markdown tables.",
         subcommands = {BenchCommand.StoreBenchCommand.class, BenchCommand.ApiBenchCommand.class, BenchCommand.SchedulerBenchCommand.class,
-                BenchCommand.PodBenchCommand.class})
+                BenchCommand.PodBenchCommand.class, BenchCommand.FailoverBenchCommand.class})
 final class BenchCommand implements Runnable {
+    @Command(name = "failover", mixinStandardHelpOptions = true,
+            description = "Against a cluster of kubeha up: kill -9 the VIP holder's API server, again and again; how long the API through"
+                    + " the VIP, and the controller-manager and scheduler leaders, are gone, and how many NodePort 31070 requests fail.")
+    static final class FailoverBenchCommand implements Callable<Integer> {
+        @Option(names = "--dir", defaultValue = "${sys:user.home}/.kubeha/up", description = "The cluster of kubeha up (default: ${DEFAULT-VALUE}).")
+        java.nio.file.Path dir;
+
+        @Option(names = "--rounds", defaultValue = "10", description = "Kills (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            Lab lab = new Lab(dir);
+            if (lab.recorded().stream().noneMatch(Lab.Proc::alive)) {
+                throw new Main.UserError("no cluster of kubeha up runs in " + lab.dir + ": start one with kubeha up --dir " + lab.dir);
+            }
+            if (rounds < 1) throw new Main.UserError("--rounds must be at least 1");
+            System.err.println("bench failover: " + rounds + " kills of the VIP holder's API server in " + lab.dir);
+            System.out.print(new FailoverBench(lab, rounds, System.err).run());
+            return 0;
+        }
+    }
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 

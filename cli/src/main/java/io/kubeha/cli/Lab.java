@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,9 +70,11 @@ final class Lab {
         return out;
     }
 
-    /** Starts {@code command} in a session of its own, its output in logs/NAME.log, and records it. */
+    /** Starts {@code command} in a session of its own, its output in logs/NAME.log, and records it (and how to start it again). */
     Proc start(String name, List<String> command) throws IOException {
         Files.createDirectories(dir.resolve("logs"));
+        Files.createDirectories(dir.resolve("commands"));
+        Files.write(dir.resolve("commands").resolve(name), command);
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
         cmd.addAll(command);
@@ -83,8 +84,26 @@ final class Lab {
         // setsid execs the program in the same process when it is not a group leader (a child of ours is not)
         String started = p.toHandle().info().startInstant().map(Object::toString).orElse("?");
         Proc proc = new Proc(name, p.pid(), started);
-        Files.writeString(state(), name + " " + p.pid() + " " + started + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        // one line per name: a process started again replaces the one before
+        List<String> lines = new ArrayList<>();
+        for (Proc old : recorded()) if (!old.name().equals(name)) lines.add(old.name() + " " + old.pid() + " " + old.started());
+        lines.add(name + " " + p.pid() + " " + started);
+        Path tmp = dir.resolve("processes.tmp");
+        Files.write(tmp, lines);
+        Files.move(tmp, state(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return proc;
+    }
+
+    /** Starts the process {@code name} again, as it was started last. */
+    Proc restart(String name) throws IOException {
+        Path cmd = dir.resolve("commands").resolve(name);
+        if (!Files.exists(cmd)) throw new IllegalArgumentException("no process " + name + " was started in " + dir);
+        return start(name, Files.readAllLines(cmd));
+    }
+
+    /** The process of this name started last. */
+    Optional<Proc> find(String name) throws IOException {
+        return recorded().stream().filter(p -> p.name().equals(name)).reduce((a, b) -> b);
     }
 
     /** {@code kubeha ARGS} on this JVM's java and classpath. */

@@ -81,6 +81,11 @@ class UpIT {
             List<String> nodes = kubectl.run("get", "nodes", "--no-headers").orFail().out().lines().map(l -> l.replaceAll("\\s+", " ")).toList();
             assertThat(nodes).filteredOn(l -> !l.startsWith(holder + " ")).hasSize(4).allMatch(l -> l.contains(" Ready "));
 
+            // the failover benchmark runs against it (one round here; BENCHMARKS.md has ten)
+            Kubectl.Result bench = runKubeha("bench", "failover", "--dir", lab.toString(), "--rounds", "1");
+            assertThat(bench.exit()).as(Files.readString(dir.resolve("bench.log"))).isZero();
+            assertThat(bench.out()).contains("| API through the VIP unanswered", "| NodePort 31070 requests failed | 1 |");
+
             Kubectl.Result status = runKubeha("status", "--dir", lab.toString());
             assertThat(status.out()).contains("VIP 127.10.102.21 held by", holder + "-server", "gone");
         } finally {
