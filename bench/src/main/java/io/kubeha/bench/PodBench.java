@@ -26,7 +26,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -322,22 +321,10 @@ public final class PodBench {
                 Thread.currentThread().interrupt();
             }
         }
-        Path containers = dir.resolve("agent").resolve("containers");
-        if (!Files.isDirectory(containers)) return;
-        try (var files = Files.list(containers)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".properties")).toList()) {
-                Properties props = new Properties();
-                try (var r = Files.newBufferedReader(f)) {
-                    props.load(r);
-                }
-                String start = props.getProperty("startInstant", "");
-                ProcessHandle.of(Long.parseLong(props.getProperty("pid", "-1")))
-                        .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false))
-                        .ifPresent(h -> {
-                            h.descendants().forEach(ProcessHandle::destroyForcibly);
-                            h.destroyForcibly();
-                        });
-            }
+        Path agent = dir.resolve("agent");
+        if (!Files.isDirectory(agent)) return;
+        try {
+            io.kubeha.testkit.Processes.killPodProcessesRecordedUnder(agent);
         } catch (IOException | RuntimeException e) {
             System.err.println("bench: could not look for pod processes left behind: " + e);
         }

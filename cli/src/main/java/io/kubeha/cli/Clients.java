@@ -30,11 +30,9 @@ final class Clients {
         /** A balancer whose first and last-resort server is the one the kubeconfig names. */
         static Balancer of(Path kubeconfig) {
             Config config = config(kubeconfig);
-            java.net.URI url = java.net.URI.create(config.getMasterUrl());
-            int port = url.getPort() > 0 ? url.getPort() : 443;
             try {
                 return new Balancer(new io.kubeha.client.failover.ApiServerBalancer(
-                        new java.net.InetSocketAddress(url.getHost().replace("[", "").replace("]", ""), port), 0).start());
+                        VipCommand.hostPort(java.net.URI.create(config.getMasterUrl())), 0).start());
             } catch (IOException e) {
                 throw new Main.UserError(e.getMessage());
             }

@@ -3,10 +3,8 @@ package io.kubeha.cli;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeha.security.pki.Pem;
-import io.kubeha.security.pki.Pki;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -152,11 +150,9 @@ final class FailoverBench {
 
     /** TLS trusting the cluster CA only: /readyz answers anonymous clients. */
     private SSLContext trusting() throws Exception {
-        var ca = Pem.certs(Files.readString(lab.dir.resolve("master1").resolve("pki").resolve("ca.crt"))).getFirst();
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(Pki.trustStore(ca));
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
+        ctx.init(null, io.kubeha.security.pki.ReloadingKeyManager.trusting(
+                Pem.certs(Files.readString(lab.dir.resolve("master1").resolve("pki").resolve("ca.crt")))), null);
         return ctx;
     }
 

@@ -63,17 +63,11 @@ final class TlsBootstrap {
     static Path kubeconfig(Path dataDir, String server, String token, String caHash, String nodeName, Integer expirationSeconds) throws Exception {
         Path file = dataDir.resolve("kubelet.kubeconfig");
         if (Files.exists(file) && stillGood(file)) return file;
-        BootstrapToken t;
-        try {
-            t = BootstrapToken.parse(token);
-        } catch (IllegalArgumentException e) {
-            throw new Main.UserError("--token: " + e.getMessage());
-        }
-        String base = server.replaceAll("/+$", "");
-        if (!base.startsWith("https://")) throw new Main.UserError("--server: '" + server + "' must be an https:// URL (the API server serves TLS only)");
+        BootstrapToken t = token(token);
+        String base = httpsBase("--server", server);
         System.err.println("kubeha agent: joining " + base + " with bootstrap token " + t.id() + " ...");
         String caPem = discover(base, t, caHash);
-        String bootstrapConfig = Kubeconfigs.withToken("kubeha", base, caPem, "system:bootstrap:" + t.id(), t.toString());
+        String bootstrapConfig = asBootstrapper(base, caPem, t);
         KeyPair key = Csrs.newEcKey();
         String csrPem = Csrs.create(key, "system:node:" + nodeName, List.of("system:nodes"), List.of(), List.of());
         String name = "node-csr-" + UUID.randomUUID().toString().substring(0, 8);
@@ -134,17 +128,11 @@ final class TlsBootstrap {
      */
     static void joinControlPlane(Path pkiDir, String server, String token, String caHash, String certificateKey) throws Exception {
         if (Files.exists(pkiDir.resolve("ca.key"))) return;
-        BootstrapToken t;
-        try {
-            t = BootstrapToken.parse(token);
-        } catch (IllegalArgumentException e) {
-            throw new Main.UserError("--token: " + e.getMessage());
-        }
-        String base = server.replaceAll("/+$", "");
-        if (!base.startsWith("https://")) throw new Main.UserError("--join: '" + server + "' must be an https:// URL (the API server serves TLS only)");
+        BootstrapToken t = token(token);
+        String base = httpsBase("--join", server);
         System.err.println("kubeha server: joining the control plane of " + base + " with bootstrap token " + t.id() + " ...");
         String caPem = discover(base, t, caHash);
-        Config config = Config.fromKubeconfig(Kubeconfigs.withToken("kubeha", base, caPem, "system:bootstrap:" + t.id(), t.toString()));
+        Config config = Config.fromKubeconfig(asBootstrapper(base, caPem, t));
         config.setRequestRetryBackoffLimit(1);
         Secret certs;
         try (KubernetesClient client = Clients.fromConfig(config)) {
@@ -174,6 +162,26 @@ final class TlsBootstrap {
             throw new Main.UserError("the uploaded CA is not the CA the cluster serves with: nothing was kept; upload the certificates again");
         }
         System.err.println("kubeha server: the cluster CA and service-account keys are in " + pkiDir);
+    }
+
+    private static BootstrapToken token(String token) {
+        try {
+            return BootstrapToken.parse(token);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError("--token: " + e.getMessage());
+        }
+    }
+
+    /** The server's URL without trailing slashes; {@code option} names the flag it came from in the error. */
+    private static String httpsBase(String option, String server) {
+        String base = server.replaceAll("/+$", "");
+        if (!base.startsWith("https://")) throw new Main.UserError(option + ": '" + server + "' must be an https:// URL (the API server serves TLS only)");
+        return base;
+    }
+
+    /** A kubeconfig that is {@code system:bootstrap:<id>} at {@code base}, trusting the CA discovery gave. */
+    private static String asBootstrapper(String base, String caPem, BootstrapToken t) {
+        return Kubeconfigs.withToken("kubeha", base, caPem, "system:bootstrap:" + t.id(), t.toString());
     }
 
     /** kubeadm's token discovery: the CA from cluster-info, trusted because the token signed it. */

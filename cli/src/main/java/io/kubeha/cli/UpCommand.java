@@ -218,12 +218,10 @@ final class UpCommand implements Callable<Integer> {
     private static boolean ready(Path kubeconfig) {
         if (!Files.exists(kubeconfig)) return false;
         try (KubernetesClient c = Clients.fromKubeconfig(kubeconfig, null)) {
-            var h = c.getHttpClient();
-            var r = h.sendAsync(h.newHttpRequestBuilder().uri(c.getMasterUrl().toString().replaceAll("/$", "") + "/readyz").build(), String.class)
-                    .get(5, java.util.concurrent.TimeUnit.SECONDS);
-            return r.code() == 200;
-        } catch (Exception e) {
-            return false;
+            return new io.kubeha.vip.HttpHealth(c.getHttpClient(), c.getMasterUrl().toString().replaceAll("/$", "") + "/readyz",
+                    Duration.ofSeconds(5), "the API server").problem().isEmpty();
+        } catch (RuntimeException e) {
+            return false; // a kubeconfig being written
         }
     }
 

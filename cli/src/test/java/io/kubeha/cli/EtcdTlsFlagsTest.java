@@ -26,14 +26,7 @@ class EtcdTlsFlagsTest {
         args[1] = "--data-dir";
         args[2] = dataDir.toString();
         System.arraycopy(flags, 0, args, 3, flags.length);
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err));
-        cl.setOut(new PrintWriter(new StringWriter()));
-        assertThat(cl.execute(args)).as(String.join(" ", args)).isEqualTo(2);
-        assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
-        assertThat(err.toString().strip().lines()).hasSize(1);
-        return err.toString();
+        return ServerCommandTest.run(args);
     }
 
     @Test

@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** `kubeha server` flags that cannot work are one clear line and exit status 2, before anything starts. */
 class ServerCommandTest {
-    private static String run(String... args) {
+    /** Runs the command line in this JVM; asserts exit status 2 and one line of error without a stack trace, and returns it. */
+    static String run(String... args) {
         CommandLine cl = Main.commandLine();
         StringWriter err = new StringWriter();
         cl.setErr(new PrintWriter(err));

@@ -36,4 +36,20 @@ public final class ConfigFiles {
                     + e.getOriginalMessage().lines().findFirst().orElse(""), e);
         }
     }
+
+    /** A one-line error about {@code field} of {@code file} ("" for the file as a whole). */
+    public static IllegalArgumentException error(Path file, String field, String message) {
+        return new IllegalArgumentException(file + ": " + (field.isEmpty() ? "" : field + ": ") + message);
+    }
+
+    /**
+     * The document, which must be an object.
+     *
+     * @param expected what it should be, for the message ("an EncryptionConfiguration")
+     */
+    public static JsonNode object(Path file, JsonNode doc, String expected) {
+        if (doc == null || doc.isMissingNode() || doc.isNull()) throw error(file, "", "the file is empty; expected " + expected);
+        if (!doc.isObject()) throw error(file, "", "expected " + expected + " object");
+        return doc;
+    }
 }

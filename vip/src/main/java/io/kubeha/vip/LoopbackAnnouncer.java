@@ -85,7 +85,7 @@ public final class LoopbackAnnouncer implements Announcer {
         ServerSocket s = listener;
         if (s == null) return;
         listener = null;
-        closeQuietly(s);
+        io.kubeha.client.net.TcpRelay.closeQuietly(s);
         relay.closeAll();
         LOG.info("released the VIP {}:{}", vip.getAddress().getHostAddress(), vip.getPort());
     }
@@ -93,13 +93,5 @@ public final class LoopbackAnnouncer implements Announcer {
     @Override
     public boolean holding() {
         return listener != null;
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // closing anyway
-        }
     }
 }

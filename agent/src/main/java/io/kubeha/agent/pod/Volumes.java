@@ -94,12 +94,10 @@ final class Volumes {
         if ((mode & 0170000) != kind) throw new MountError("hostPath type check failed: " + p + " is not " + what);
     }
 
-    /** The container's mounts, mountPath to source, setting up the volumes they name. */
-    static Map<String, Path> mounts(Pod pod, Container c, Path podDir, Environment.Lookup lookup) throws MountError, IOException {
-        return mounts(pod, c, podDir, lookup, null);
-    }
-
-    /** The same, recording the service-account tokens written in {@code tokens} (null: none may be asked for). */
+    /**
+     * The container's mounts, mountPath to source, setting up the volumes they name and recording the service-account
+     * tokens written in {@code tokens} (null: none may be asked for).
+     */
     static Map<String, Path> mounts(Pod pod, Container c, Path podDir, Environment.Lookup lookup, Tokens tokens)
             throws MountError, IOException {
         Map<String, Path> out = new LinkedHashMap<>();

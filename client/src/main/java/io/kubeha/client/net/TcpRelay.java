@@ -75,11 +75,6 @@ public final class TcpRelay {
         open.clear();
     }
 
-    /** Sockets piped now (two per connection). */
-    public int size() {
-        return open.size();
-    }
-
     public static void closeQuietly(AutoCloseable c) {
         try {
             c.close();

@@ -51,10 +51,7 @@ public final class RootCaCertPublisher extends InformerController {
     @Override
     public Duration reconcile(String namespace) {
         Namespace ns = namespaces.getStore().getByKey(namespace);
-        if (ns == null || ns.getMetadata().getDeletionTimestamp() != null
-                || (ns.getStatus() != null && "Terminating".equals(ns.getStatus().getPhase()))) {
-            return null;
-        }
+        if (!ServiceAccountController.active(ns)) return null;
         ConfigMap cm = configMaps.getStore().getByKey(namespace + "/" + CONFIG_MAP);
         Map<String, String> data = Map.of("ca.crt", caPem);
         ctx.checkActing();

@@ -35,13 +35,16 @@ public final class ServiceAccountController extends InformerController {
                 DEFAULT.equals(sa.getMetadata().getName()) ? List.of(sa.getMetadata().getNamespace()) : List.of()));
     }
 
+    /** Whether a namespace may get new content: it exists and is not being deleted (then creates are refused anyway). */
+    static boolean active(Namespace ns) {
+        return ns != null && ns.getMetadata().getDeletionTimestamp() == null
+                && (ns.getStatus() == null || !"Terminating".equals(ns.getStatus().getPhase()));
+    }
+
     @Override
     public Duration reconcile(String namespace) {
         Namespace ns = namespaces.getStore().getByKey(namespace);
-        if (ns == null || ns.getMetadata().getDeletionTimestamp() != null
-                || (ns.getStatus() != null && "Terminating".equals(ns.getStatus().getPhase()))) {
-            return null;
-        }
+        if (!active(ns)) return null;
         if (serviceAccounts.getStore().getByKey(namespace + "/" + DEFAULT) != null) {
             return null;
         }

@@ -196,16 +196,11 @@ public final class AuditPolicy {
         }
 
         private IllegalArgumentException fail(String field, String message) {
-            return new IllegalArgumentException(file + ": " + (field.isEmpty() ? "" : field + ": ") + message);
+            return io.kubeha.security.ConfigFiles.error(file, field, message);
         }
 
         AuditPolicy parse(JsonNode doc) {
-            if (doc == null || doc.isMissingNode() || doc.isNull()) {
-                throw fail("", "the file is empty; expected an audit.k8s.io/v1 Policy");
-            }
-            if (!doc.isObject()) {
-                throw fail("", "expected an audit.k8s.io/v1 Policy object");
-            }
+            io.kubeha.security.ConfigFiles.object(file, doc, "an audit.k8s.io/v1 Policy");
             String apiVersion = string(doc, "apiVersion", "apiVersion");
             String kind = string(doc, "kind", "kind");
             if (apiVersion == null || !apiVersion.equals("audit.k8s.io/v1")) {

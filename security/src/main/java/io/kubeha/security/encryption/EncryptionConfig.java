@@ -111,16 +111,11 @@ public final class EncryptionConfig {
         }
 
         private IllegalArgumentException fail(String field, String message) {
-            return new IllegalArgumentException(file + ": " + (field.isEmpty() ? "" : field + ": ") + message);
+            return io.kubeha.security.ConfigFiles.error(file, field, message);
         }
 
         EncryptionConfig parse(JsonNode doc) {
-            if (doc == null || doc.isMissingNode() || doc.isNull()) {
-                throw fail("", "the file is empty; expected an EncryptionConfiguration");
-            }
-            if (!doc.isObject()) {
-                throw fail("", "expected an EncryptionConfiguration object");
-            }
+            io.kubeha.security.ConfigFiles.object(file, doc, "an EncryptionConfiguration");
             String apiVersion = text(doc, "apiVersion", "apiVersion", true);
             String kind = text(doc, "kind", "kind", true);
             if (kind.equals("EncryptionConfig")) {
