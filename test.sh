@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian packages: etcd, Maven, iproute2 and curl for the --netns tests, the Python client, node and npm), then runs the whole test suite,
+# Installs what the tests need (Debian packages: etcd, Maven, iproute2, curl, arping and keepalived for the --netns tests, the Python client, node and npm), then runs the whole test suite,
 # scenario tests included. Run as root on a fresh machine: ./test.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
@@ -11,6 +11,9 @@ command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 [ -x /usr/sbin/ip ] || command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 [ -x /usr/bin/curl ] || missing+=(curl)
+# the VIP's ip mode (gratuitous ARP) and keepalived mode, for the --netns scenarios and KeepalivedTest
+[ -x /usr/bin/arping ] || missing+=(iputils-arping)
+[ -x /usr/sbin/keepalived ] || missing+=(keepalived)
 # the official Python client, for SecurityIT (Debian's package, for the system python3)
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || missing+=(python3-kubernetes)
 # node and npm, for SecurityIT's @kubernetes/client-node informer (the test installs the client from the npm registry)

@@ -41,4 +41,23 @@ final class Args {
         if (d.isZero()) throw new Main.UserError(option + " must be more than zero");
         return d;
     }
+
+    /** An IP address as written (no name lookups), e.g. 10.10.102.91. */
+    static java.net.InetAddress ipLiteral(String option, String ip) {
+        String error = option + ": '" + ip + "' is not an IP address (e.g. 10.10.102.91)";
+        if (!ip.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !ip.contains(":")) throw new Main.UserError(error);
+        try {
+            if (ip.contains(":")) return java.net.InetAddress.getByName(ip); // an IPv6 literal: parsed, never looked up
+            byte[] b = new byte[4];
+            String[] parts = ip.split("\\.");
+            for (int i = 0; i < 4; i++) {
+                int v = Integer.parseInt(parts[i]);
+                if (v > 255) throw new Main.UserError(error);
+                b[i] = (byte) v;
+            }
+            return java.net.InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new Main.UserError(error);
+        }
+    }
 }

@@ -45,6 +45,9 @@ final class BenchCommand implements Runnable {
                 throw new Main.UserError("no cluster of kubeha up runs in " + lab.dir + ": start one with kubeha up --dir " + lab.dir);
             }
             if (rounds < 1) throw new Main.UserError("--rounds must be at least 1");
+            if (lab.net.netns() && !Lab.inNamespace(Lab.namespace("admin"))) {
+                return Lab.inAdmin("bench", "failover", "--dir", lab.dir.toString(), "--rounds", Integer.toString(rounds));
+            }
             System.err.println("bench failover: " + rounds + " kills of the VIP holder's API server in " + lab.dir);
             System.out.print(new FailoverBench(lab, rounds, System.err).run());
             return 0;

@@ -25,6 +25,10 @@ final class DownCommand implements Callable<Integer> {
         long alive = lab.recorded().stream().filter(Lab.Proc::alive).count();
         System.err.println("kubeha down: stopping " + alive + " processes of " + lab.dir + " ...");
         lab.stopAll(Duration.ofSeconds(15));
+        if (lab.net.netns()) {
+            lab.removeLan();
+            System.err.println("kubeha down: removed the namespaces " + Lab.LAN + " and khup-HOST, and the pods' ones");
+        }
         if (purge && Files.exists(lab.dir)) {
             try (var files = Files.walk(lab.dir)) {
                 for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);

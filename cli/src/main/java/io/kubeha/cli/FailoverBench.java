@@ -48,7 +48,7 @@ final class FailoverBench {
         Thread load = Thread.ofVirtual().start(() -> {
             int i = 0;
             while (!stop.get()) {
-                String node = Lab.WORKERS.get(i++ % 2);
+                String node = lab.net.workers().get(i++ % 2);
                 requests.incrementAndGet();
                 try {
                     var r = appHttp.send(HttpRequest.newBuilder(URI.create("http://" + node + ":31070/api/log/greeting"))
@@ -63,7 +63,7 @@ final class FailoverBench {
         List<Round> results = new ArrayList<>();
         try (KubernetesClient client = Clients.fromKubeconfig(lab.kubeconfig(), null)) {
             for (int r = 1; r <= rounds; r++) {
-                String holder = holder(client, "kubeha-vip");
+                String holder = vipHolder(client);
                 Lab.Proc server = lab.find(holder + "-server").filter(Lab.Proc::alive)
                         .orElseThrow(() -> new Main.UserError("the VIP holder " + holder + " has no live server process in " + lab.dir));
                 String cmBefore = holder(client, "kube-controller-manager");
@@ -90,7 +90,7 @@ final class FailoverBench {
                         cmHere ? String.format(", controller-manager leader after %.2f s", round.cmTakeoverSeconds()) : "",
                         schedHere ? String.format(", scheduler leader after %.2f s", round.schedulerTakeoverSeconds()) : "");
                 lab.restart(holder + "-server");
-                String ip = Lab.MASTERS.get(Integer.parseInt(holder.substring("master".length())) - 1);
+                String ip = lab.net.masters().get(Integer.parseInt(holder.substring("master".length())) - 1);
                 long settle = System.nanoTime() + Duration.ofSeconds(120).toNanos();
                 while (!ready(vipHttp, "https://" + ip + ":" + Lab.API_PORT) && System.nanoTime() < settle) sleep(200);
                 sleep(5_000); // its endpoint lease and agent back, the leaders settled
@@ -126,6 +126,14 @@ final class FailoverBench {
         sb.append(String.format("| %s | %d | %.2f | %.2f |%n", what, v.size(), median, v.getLast()));
     }
 
+    /** The master holding the VIP: the one whose interface has the address (netns; keepalived has no Lease), else the Lease's holder. */
+    private String vipHolder(KubernetesClient client) throws java.io.IOException {
+        if (!lab.net.netns()) return holder(client, "kubeha-vip");
+        List<String> on = lab.addressHolders();
+        if (on.size() != 1) throw new Main.UserError("the VIP " + lab.net.vip() + " is on " + on.size() + " masters (" + on + "), not one");
+        return on.getFirst();
+    }
+
     private static String holder(KubernetesClient client, String lease) {
         try {
             Lease l = client.leases().inNamespace("kube-system").withName(lease).get();
@@ -135,8 +143,8 @@ final class FailoverBench {
         }
     }
 
-    private static boolean ready(HttpClient http) {
-        return ready(http, "https://" + Lab.VIP + ":" + Lab.API_PORT);
+    private boolean ready(HttpClient http) {
+        return ready(http, "https://" + lab.net.vip() + ":" + Lab.API_PORT);
     }
 
     private static boolean ready(HttpClient http, String base) {

@@ -166,26 +166,6 @@ final class ServerCommand implements Callable<Integer> {
         return bound.getAddress().isAnyLocalAddress() ? new InetSocketAddress("127.0.0.1", bound.getPort()) : bound;
     }
 
-    /** An IP address as written (no name lookups): what --advertise-address takes. */
-    private static java.net.InetAddress ipLiteral(String ip) {
-        if (!ip.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !ip.contains(":")) {
-            throw new Main.UserError("--advertise-address: '" + ip + "' is not an IP address (e.g. 10.10.102.91)");
-        }
-        try {
-            if (ip.contains(":")) return java.net.InetAddress.getByName(ip); // an IPv6 literal: parsed, never looked up
-            byte[] b = new byte[4];
-            String[] parts = ip.split("\\.");
-            for (int i = 0; i < 4; i++) {
-                int v = Integer.parseInt(parts[i]);
-                if (v > 255) throw new java.net.UnknownHostException(ip);
-                b[i] = (byte) v;
-            }
-            return java.net.InetAddress.getByAddress(b);
-        } catch (java.net.UnknownHostException e) {
-            throw new Main.UserError("--advertise-address: '" + ip + "' is not an IP address (e.g. 10.10.102.91)");
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         InetSocketAddress address = Args.hostPort("--bind", bind);
@@ -204,7 +184,7 @@ final class ServerCommand implements Callable<Integer> {
         try {
             config = ApiServerConfig.of(address).withServiceCidr(serviceCidr).withNodePortRange(nodePortRange)
                     .withDefaultTolerationSeconds(notReadyTolerationSeconds, unreachableTolerationSeconds)
-                    .withAdvertiseAddress(advertiseAddress == null ? null : ipLiteral(advertiseAddress));
+                    .withAdvertiseAddress(advertiseAddress == null ? null : Args.ipLiteral("--advertise-address", advertiseAddress));
         } catch (RuntimeException e) {
             throw new Main.UserError(e.getMessage());
         }
@@ -249,7 +229,7 @@ final class ServerCommand implements Callable<Integer> {
         java.util.List<String> sans = new java.util.ArrayList<>(tlsSans);
         if (vipAddress != null && !sans.contains(vipAddress.getHostString())) sans.add(vipAddress.getHostString());
         // HTTPS only, with authentication and authorization, as kube-apiserver since 1.20 (no insecure port)
-        Security security = Security.prepare(dataDir, address, advertiseAddress == null ? null : ipLiteral(advertiseAddress),
+        Security security = Security.prepare(dataDir, address, advertiseAddress == null ? null : Args.ipLiteral("--advertise-address", advertiseAddress),
                 sans, serviceCidr, anonymousAuth, audit);
         config = config.withSecurity(security.api());
         if (init) {
@@ -289,7 +269,8 @@ final class ServerCommand implements Callable<Integer> {
                  io.fabric8.kubernetes.client.KubernetesClient vipClient = vipAddress == null ? null
                          : security.client(url, "system:kubeha-vip");
                  AutoCloseable vipCandidate = vipAddress == null ? () -> { }
-                         : vipOptions.start(vipClient, vipAddress, localTarget(api.address()), url)) {
+                         : vipOptions.start(vipClient, vipAddress, localTarget(api.address()), url, dataDir.resolve("keepalived"),
+                                 security.adminKubeconfig())) {
                 if (vipAddress != null) System.err.println("kubeha server: candidate for the VIP " + vip + " (Lease kube-system/kubeha-vip)");
                 java.util.List<String> running = new java.util.ArrayList<>();
                 if (!disable.contains("controller-manager")) running.add("the controller-manager");

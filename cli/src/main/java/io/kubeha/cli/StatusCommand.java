@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code kubeha status}: every process of {@code kubeha up}, the VIP holder, the leaders, the nodes and the pods. */
@@ -19,6 +20,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Lab lab = new Lab(dir);
+        if (apiOnly) return api(lab) ? 0 : 1;
         var procs = lab.recorded();
         if (procs.isEmpty()) {
             System.out.println("no cluster of kubeha up in " + lab.dir + " (start one with kubeha up)");
@@ -32,12 +34,32 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("%-16s %-8d %s%n", p.name(), p.pid(), alive ? "running" : "gone");
         }
         if (!Files.exists(lab.kubeconfig())) return allAlive ? 0 : 1;
+        if (lab.net.netns()) {
+            if (!Lab.inNamespace(Lab.namespace("admin"))) {
+                // the API is on the LAN: the rest is asked from the admin namespace
+                System.out.flush();
+                int api = Lab.inAdmin("status", "--dir", lab.dir.toString(), "--api-only");
+                return allAlive && api == 0 ? 0 : 1;
+            }
+        }
+        return allAlive & api(lab) ? 0 : 1;
+    }
+
+    @Option(names = "--api-only", hidden = true)
+    boolean apiOnly;
+
+    private boolean api(Lab lab) throws java.io.IOException {
+        if (lab.net.netns()) {
+            System.out.println();
+            List<String> on = lab.addressHolders();
+            System.out.printf("%-24s %s%n", "VIP " + lab.net.vip() + " address on", on.isEmpty() ? "(no master)" : String.join(", ", on));
+        }
         try (KubernetesClient client = Clients.fromKubeconfig(lab.kubeconfig(), null)) {
             System.out.println();
             for (String lease : new String[] {"kubeha-vip", "kube-controller-manager", "kube-scheduler"}) {
                 Lease l = client.leases().inNamespace("kube-system").withName(lease).get();
                 String holder = l == null || l.getSpec() == null || l.getSpec().getHolderIdentity() == null ? "(none)" : l.getSpec().getHolderIdentity();
-                System.out.printf("%-24s %s%n", lease.equals("kubeha-vip") ? "VIP " + Lab.VIP + " held by" : lease + " leader", holder);
+                System.out.printf("%-24s %s%n", lease.equals("kubeha-vip") ? "VIP " + lab.net.vip() + " held by" : lease + " leader", holder);
             }
             System.out.println();
             for (var n : client.nodes().list().getItems()) {
@@ -49,8 +71,8 @@ final class StatusCommand implements Callable<Integer> {
             }
         } catch (RuntimeException e) {
             System.out.println("the API through the VIP does not answer: " + e.getMessage());
-            return 1;
+            return false;
         }
-        return allAlive ? 0 : 1;
+        return true;
     }
 }

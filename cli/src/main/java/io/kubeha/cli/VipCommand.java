@@ -1,7 +1,6 @@
 package io.kubeha.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.kubeha.vip.VipElection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,6 +30,10 @@ final class VipCommand implements Callable<Integer> {
             description = "Where the holder forwards connections (default: the --kubeconfig's server).")
     String target;
 
+    @Option(names = "--data-dir", defaultValue = "${sys:user.home}/.kubeha/vip",
+            description = "keepalived mode: where keepalived.conf, its scripts and state go (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
     @Mixin
     VipOptions vip;
 
@@ -41,10 +44,21 @@ final class VipCommand implements Callable<Integer> {
         try (KubernetesClient client = Clients.fromKubeconfig(kubeconfig)) {
             String api = client.getMasterUrl().toString();
             InetSocketAddress to = target != null ? Args.hostPort("--target", target) : hostPort(URI.create(api));
-            try (VipElection election = vip.start(client, at, to, api)) {
+            try (AutoCloseable candidate = vip.start(client, at, to, api, dataDir, kubeconfig)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
                 System.err.println("kubeha vip: candidate for " + address + " (forwarding to " + to.getHostString() + ":" + to.getPort()
                         + "), Lease kube-system/kubeha-vip through " + api);
+                if (candidate instanceof io.kubeha.vip.Keepalived k) {
+                    // keepalived is the daemon here: when it exits, so does this command, with its status
+                    Thread.ofPlatform().daemon().start(() -> {
+                        try {
+                            System.err.println("kubeha vip: keepalived exited with status " + k.waitFor());
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        stop.countDown();
+                    });
+                }
                 stop.await();
             }
         }

@@ -2,22 +2,43 @@ package io.kubeha.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kubeha.vip.Health;
+import io.kubeha.vip.Announcer;
 import io.kubeha.vip.HttpHealth;
+import io.kubeha.vip.IpAnnouncer;
+import io.kubeha.vip.Keepalived;
 import io.kubeha.vip.LoopbackAnnouncer;
 import io.kubeha.vip.VipElection;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The VIP's options, shared by {@code kubeha vip} and {@code kubeha server --vip}. */
 final class VipOptions {
     @Option(names = "--vip-mode", defaultValue = "loopback",
-            description = "How the holder holds the address: loopback (no root: it listens on VIP:PORT and forwards TCP, TLS passing"
-                    + " through, to its API server). Default: ${DEFAULT-VALUE}.")
+            description = "How the address is held: loopback (no root: the holder listens on VIP:PORT and forwards TCP, TLS passing"
+                    + " through, to its API server); ip (root: the holder adds VIP/32 to the LAN interface, sends gratuitous ARP and"
+                    + " forwards VIP:PORT likewise; elected with the Lease as loopback); keepalived (root: kubeha writes"
+                    + " keepalived.conf, VRRP unicast to --vip-peers with kubeha health as its check, and runs the real keepalived;"
+                    + " the API server must then listen on the VIP too, e.g. --bind 0.0.0.0:6443). Default: ${DEFAULT-VALUE}.")
     String mode;
+
+    @Option(names = "--vip-interface", paramLabel = "NAME",
+            description = "ip and keepalived modes: the interface to hold the VIP on (default: the one whose network holds the VIP).")
+    String iface;
+
+    @Option(names = "--vip-peers", split = ",", paramLabel = "IP",
+            description = "keepalived mode: the other masters' addresses on the LAN (VRRP unicast peers).")
+    List<String> peers = List.of();
+
+    @Option(names = "--vip-router-id", defaultValue = "51", description = "keepalived mode: the VRRP virtual router id, the same on"
+            + " every master (default: ${DEFAULT-VALUE}).")
+    int routerId;
 
     @Option(names = "--vip-agent-healthz", paramLabel = "URL",
             description = "The node agent beside this API server (its /healthz, e.g. https://NODE_IP:10250/healthz): a master whose agent"
@@ -43,12 +64,15 @@ final class VipOptions {
 
     /**
      * A started candidate for {@code vip}, forwarding to {@code target}, checking {@code apiUrl}'s /readyz through
-     * {@code client}'s TLS (and the agent's /healthz when given).
+     * {@code client}'s TLS (and the agent's /healthz when given); in keepalived mode, keepalived started with its
+     * files in {@code dir} and {@code kubeha health --kubeconfig kubeconfig} as its check.
      */
-    VipElection start(KubernetesClient client, InetSocketAddress vip, InetSocketAddress target, String apiUrl) {
-        if (!mode.equals("loopback")) {
-            throw new Main.UserError("--vip-mode " + mode + " is not one of: loopback (ip and keepalived modes come with kubeha up --netns)");
+    AutoCloseable start(KubernetesClient client, InetSocketAddress vip, InetSocketAddress target, String apiUrl, Path dir, Path kubeconfig) {
+        if (!List.of("loopback", "ip", "keepalived").contains(mode)) {
+            throw new Main.UserError("--vip-mode " + mode + " is not one of: loopback, ip, keepalived");
         }
+        if (mode.equals("keepalived")) return keepalived(vip, dir, kubeconfig);
+        if (!peers.isEmpty()) throw new Main.UserError("--vip-peers goes with --vip-mode keepalived");
         VipElection.Config config;
         try {
             config = new VipElection.Config(VipElection.Config.DEFAULT_NAMESPACE, VipElection.Config.DEFAULT_NAME,
@@ -62,6 +86,55 @@ final class VipOptions {
         List<Health> checks = new ArrayList<>();
         checks.add(new HttpHealth(client.getHttpClient(), apiUrl.replaceAll("/$", "") + "/readyz", timeout, "the API server"));
         if (agentHealthz != null) checks.add(new HttpHealth(client.getHttpClient(), agentHealthz, timeout, "the node agent"));
-        return new VipElection(client, config, new LoopbackAnnouncer(vip, target), Health.all(checks)).start();
+        Announcer announcer;
+        if (mode.equals("ip")) {
+            IpAnnouncer ip;
+            try {
+                ip = IpAnnouncer.create(vip, target, iface);
+                if (!heldByAnother(client, config)) {
+                    Optional<String> taken = ip.answeredElsewhere();
+                    if (taken.isPresent()) {
+                        throw new Main.UserError("the VIP " + vip.getHostString() + ": " + taken.get() + " while no candidate holds the Lease "
+                                + config.namespace() + "/" + config.name() + "; remove it there or pick another --vip");
+                    }
+                }
+            } catch (IOException e) {
+                throw new Main.UserError(e.getMessage());
+            }
+            announcer = ip;
+        } else {
+            if (iface != null) throw new Main.UserError("--vip-interface goes with --vip-mode ip or keepalived");
+            announcer = new LoopbackAnnouncer(vip, target);
+        }
+        return new VipElection(client, config, announcer, Health.all(checks)).start();
+    }
+
+    /** Whether the Lease names a holder other than this candidate that renewed within the lease duration. */
+    private static boolean heldByAnother(KubernetesClient client, VipElection.Config config) {
+        var lease = client.leases().inNamespace(config.namespace()).withName(config.name()).get();
+        if (lease == null || lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null
+                || lease.getSpec().getHolderIdentity().isEmpty() || lease.getSpec().getHolderIdentity().equals(config.identity())) {
+            return false;
+        }
+        var renewed = lease.getSpec().getRenewTime();
+        return renewed != null && renewed.toInstant().plus(config.leaseDuration()).plusSeconds(1).isAfter(java.time.Instant.now());
+    }
+
+    private Keepalived keepalived(InetSocketAddress vip, Path dir, Path kubeconfig) {
+        if (peers.isEmpty()) throw new Main.UserError("--vip-mode keepalived needs --vip-peers: the other masters' addresses on the LAN");
+        try {
+            IpAnnouncer.Addr own = IpAnnouncer.lan(vip.getAddress(), iface);
+            List<java.net.InetAddress> peerAddresses = new ArrayList<>();
+            for (String p : peers) peerAddresses.add(Args.ipLiteral("--vip-peers", p));
+            List<String> health = new ArrayList<>(Lab.kubeha("health", "--kubeconfig", kubeconfig.toString(), "--timeout", "1s"));
+            if (agentHealthz != null) health.addAll(List.of("--agent-healthz", agentHealthz));
+            Keepalived.Config c = new Keepalived.Config(identity != null ? identity : own.iface() + "-" + own.address().getHostAddress(),
+                    own.iface(), own.address(), peerAddresses, vip.getAddress(), routerId, 100, health);
+            return new Keepalived(c, dir).start();
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError(e.getMessage());
+        } catch (IOException e) {
+            throw new Main.UserError(e.getMessage());
+        }
     }
 }

@@ -8,6 +8,10 @@
  * master that comes back does not take the address back (keepalived's nopreempt).
  *
  * <p>How the address is held is an {@link io.kubeha.vip.Announcer}: {@code loopback} (no root: the holder listens on
- * VIP:PORT and forwards each TCP connection, TLS passing through, to its API server).
+ * VIP:PORT and forwards each TCP connection, TLS passing through, to its API server) and {@code ip}
+ * ({@link io.kubeha.vip.IpAnnouncer}, root, kube-vip's ARP mode: VIP/32 on the LAN interface with a lifetime the holder
+ * keeps extending, so that a killed holder's machine drops it within 2 s, gratuitous ARP, and the same relay).
+ * {@link io.kubeha.vip.Keepalived} is the seed's own way, without the Lease: kubeha writes keepalived.conf (VRRP
+ * unicast, nopreempt, {@code kubeha health} as the vrrp_script) and runs the real keepalived.
  */
 package io.kubeha.vip;

@@ -1,5 +1,6 @@
 package io.kubeha.agent.net;
 
+import io.kubeha.client.net.Commands;
 import io.kubeha.agent.pod.PodIps;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.kubeha.agent.net;
 
+import io.kubeha.client.net.Commands;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.kubeha.agent.net;
 
+import io.kubeha.client.net.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

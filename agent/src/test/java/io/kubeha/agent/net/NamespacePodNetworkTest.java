@@ -1,5 +1,6 @@
 package io.kubeha.agent.net;
 
+import io.kubeha.client.net.Commands;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import org.junit.jupiter.api.AfterEach;

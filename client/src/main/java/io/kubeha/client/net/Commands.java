@@ -1,4 +1,4 @@
-package io.kubeha.agent.net;
+package io.kubeha.client.net;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,20 +12,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the iproute2 commands that set up pod networks, with a bounded wait and the command's own stderr in the
+ * Runs the system commands (iproute2, arping, nsenter) that set up pod networks and hold the VIP, with a bounded wait and the command's own stderr in the
  * error: a failed {@code ip} says exactly what the kernel refused (no netlink library: the commands are the ones an
  * operator would type, and their messages are the ones an operator knows).
  */
-final class Commands {
-    static final String IP = "/usr/sbin/ip";
-    static final String NSENTER = "/usr/bin/nsenter";
+public final class Commands {
+    public static final String IP = "/usr/sbin/ip";
+    public static final String NSENTER = "/usr/bin/nsenter";
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private Commands() {
     }
 
     /** {@code ip ARGS...}: its stdout, or an IOException naming the command and carrying its stderr. */
-    static String ip(String... args) throws IOException {
+    public static String ip(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(ip()));
         cmd.addAll(List.of(args));
         return run(cmd, null);
@@ -36,7 +36,7 @@ final class Commands {
      * {@code -force} goes on past a line that fails (one node's unreachable gateway must not hold back the routes to
      * the others); the error then names what failed.
      */
-    static void batch(String netns, List<String> lines) throws IOException {
+    public static void batch(String netns, List<String> lines) throws IOException {
         if (lines.isEmpty()) return;
         List<String> cmd = new ArrayList<>(List.of(ip()));
         if (netns != null) cmd.addAll(List.of("-n", netns));
@@ -44,7 +44,7 @@ final class Commands {
         run(cmd, String.join("\n", lines) + "\n");
     }
 
-    static String run(List<String> cmd, String stdin) throws IOException {
+    public static String run(List<String> cmd, String stdin) throws IOException {
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectInput(stdin == null ? ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())
