@@ -20,7 +20,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = "Runs a control-plane server: the API server over the cluster store.")
+        description = {"Runs a control-plane server: the API server over the cluster store, the controller-manager and the scheduler,"
+                + " and a node agent for this machine (as k3s server), so that pods run on a one-process cluster; --disable-agent"
+                + " for a control plane only."})
 final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Where this server keeps its state (default: ${DEFAULT-VALUE}).",
             defaultValue = "${sys:user.home}/.kubeha/server")
@@ -110,6 +112,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     VipOptions vipOptions;
+
+    @picocli.CommandLine.Mixin
+    LocalAgent localAgent;
 
     @Option(names = "--join", paramLabel = "URL",
             description = "Join the control plane of a running cluster (kubeadm join --control-plane): fetch the cluster CA and the"
@@ -259,6 +264,12 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("kubeha server: admin kubeconfig " + security.adminKubeconfig());
             return 0;
         }
+        String nodeIp = LocalAgent.nodeIp(advertiseAddress, address);
+        AgentCommand agent = localAgent.disabled ? null : localAgent.prepare(dataDir, nodeIp);
+        if (agent != null && vipAddress != null && vipOptions.agentHealthz == null) {
+            // a master whose agent does not answer gives the VIP up: here that agent is the local one
+            vipOptions.agentHealthz = "https://" + nodeIp + ":" + localAgent.port + "/healthz";
+        }
         String uri = store != null ? store : "embedded:" + dataDir.resolve("store");
         System.err.println("kubeha server: opening store " + uri + " ...");
         CountDownLatch stop = new CountDownLatch(1);
@@ -286,6 +297,7 @@ final class ServerCommand implements Callable<Integer> {
                                  .withServiceAccountTokens(security.serviceAccountTokens()).start();
                  AutoCloseable podScheduler = disable.contains("scheduler") ? () -> { }
                          : new io.kubeha.scheduler.Scheduler(schedulerClient, schedulerConfig).start();
+                 AgentCommand.Running nodeAgent = agent == null ? null : LocalAgent.start(agent, security, url, dataDir);
                  io.fabric8.kubernetes.client.KubernetesClient vipClient = vipAddress == null ? null
                          : security.client(url, "system:kubeha-vip");
                  AutoCloseable vipCandidate = vipAddress == null ? () -> { }
@@ -296,6 +308,9 @@ final class ServerCommand implements Callable<Integer> {
                 if (!disable.contains("scheduler")) running.add("the scheduler");
                 System.err.println("kubeha server: running " + (running.isEmpty() ? "no other components"
                         : String.join(" and ", running) + " beside the API server (each leader-elected)"));
+                System.err.println(nodeAgent == null ? "kubeha server: no local agent (--disable-agent): nodes come from kubeha agent"
+                        : "kubeha server: the local agent runs node " + agent.nodeName + " (" + nodeIp + ", endpoint "
+                        + nodeAgent.agent().endpoint() + ", pods in " + nodeAgent.agent().podCidr() + "); --disable-agent leaves it out");
                 stop.await();
             }
         }

@@ -188,7 +188,7 @@ final class UpCommand implements Callable<Integer> {
     private void startServer(Lab lab, int i) throws IOException {
         String name = "master" + (i + 1);
         String ip = Lab.MASTERS.get(i);
-        lab.start(name + "-server", Lab.kubeha("server", "--data-dir", lab.dir.resolve(name).toString(), "--store", "etcd:" + lab.etcdEndpoints(),
+        lab.start(name + "-server", Lab.kubeha("server", "--disable-agent", "--data-dir", lab.dir.resolve(name).toString(), "--store", "etcd:" + lab.etcdEndpoints(),
                 "--bind", ip + ":" + Lab.API_PORT, "--vip", Lab.VIP + ":" + Lab.API_PORT, "--vip-identity", name,
                 "--vip-agent-healthz", "https://" + ip + ":" + Lab.AGENT_PORT + "/healthz"));
     }
