@@ -81,6 +81,11 @@ public record ApiServerConfig(InetSocketAddress bind, String serviceCidr, String
     java.net.InetAddress advertised(java.net.InetAddress bound) {
         if (advertiseAddress != null) return advertiseAddress;
         if (!bound.isAnyLocalAddress()) return bound;
+        return firstIpv4();
+    }
+
+    /** This machine's first non-loopback, non-link-local IPv4 address of an interface that is up; loopback if it has none. */
+    public static java.net.InetAddress firstIpv4() {
         try {
             for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
                 if (!nic.isUp() || nic.isLoopback()) continue;

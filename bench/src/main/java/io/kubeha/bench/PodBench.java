@@ -126,7 +126,7 @@ public final class PodBench {
         int apiPort = freePort(lo);
         String base = "https://127.0.0.1:" + apiPort;
         progress.printf("  %s: starting kubeha server%n", label);
-        Process server = child(started, dir.resolve("server.log"), "server", "--data-dir", dir.resolve("server").toString(),
+        Process server = child(started, dir.resolve("server.log"), "server", "--disable-agent", "--data-dir", dir.resolve("server").toString(),
                 "--bind", "127.0.0.1:" + apiPort);
         awaitReady(server, base, dir.resolve("server").resolve("admin.kubeconfig"), dir.resolve("server.log"));
 

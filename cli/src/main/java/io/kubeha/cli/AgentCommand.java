@@ -36,10 +36,11 @@ final class AgentCommand implements Callable<Integer> {
                     + "because the token signed cluster-info.")
     String caHash;
 
-    @Option(names = "--node-name", required = true, description = "This node's name.")
+    @Option(names = "--node-name", description = "This node's name (default: this machine's hostname, as the kubelet's).")
     String nodeName;
 
-    @Option(names = "--node-ip", required = true, description = "This node's address: the agent's endpoint, NodePorts and hostIP (e.g. 127.10.103.96).")
+    @Option(names = "--node-ip", description = "This node's address: the agent's endpoint, NodePorts and hostIP (e.g. 127.10.103.96;"
+            + " default: this machine's first non-loopback IPv4 address).")
     String nodeIp;
 
     @Option(names = "--data-dir", description = "The agent's folder: pods, logs, container state (default: ${DEFAULT-VALUE}).",
@@ -119,8 +120,32 @@ final class AgentCommand implements Callable<Integer> {
                     + " a master loses nothing (k3s's agent load balancer; default: on; --no-apiserver-load-balancer for a direct client).")
     boolean loadBalancer;
 
+    /**
+     * Set by {@code kubeha server}'s local agent, whose --kubeconfig holds a node client certificate the server issued:
+     * it renews itself as a joined agent's does. Not a flag.
+     */
+    boolean rotateKubeconfigCertificate;
+
+    /** The agent as {@link #start} started it: close it to stop the agent (its pods keep running). */
+    record Running(Agent agent, AutoCloseable resources) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            resources.close();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        try (Running ignored = start()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            stop.await();
+        }
+        return 0;
+    }
+
+    /** Starts the agent these options describe and returns once it runs (its Node registered, its pod CIDR known). */
+    Running start() throws Exception {
         Agent.Config config = config();
         ImageStore images = new ImageStore(config.imageStore());
         try {
@@ -130,35 +155,47 @@ final class AgentCommand implements Callable<Integer> {
             // several agents sharing one store may race to import the same image: the one that lost still runs
             System.err.println("kubeha agent: images not (re)imported into " + images.root() + ": " + e.getMessage());
         }
-        CountDownLatch stop = new CountDownLatch(1);
         Agent.Certificates certificates = certificates();
         Path credentials = kubeconfig;
-        TlsBootstrap.Rotating rotating = null;
+        boolean rotate = rotateKubeconfigCertificate;
         if (credentials == null) {
             if (server == null || token == null) {
                 throw new Main.UserError("give --kubeconfig, or --server https://HOST:6443 and --token T to join (kubeha token create prints one)");
             }
             credentials = TlsBootstrap.kubeconfig(config.dataDir(), server, token, caHash, nodeName, certificates.expirationSeconds());
+            rotate = true;
         } else if (server != null || token != null) {
             throw new Main.UserError("--kubeconfig and --server/--token exclude each other: one says who the agent is");
         }
         Clients.Balancer balancer = loadBalancer ? Clients.Balancer.of(credentials) : null;
-        if (kubeconfig == null) {
-            // the certificate the agent joined with renews itself, as the kubelet's client certificate rotation
-            rotating = TlsBootstrap.rotating(credentials, nodeName, certificates.expirationSeconds(), certificates.renewBefore(), balancer);
+        // the certificate the agent joined with renews itself, as the kubelet's client certificate rotation
+        TlsBootstrap.Rotating rotating = null;
+        KubernetesClient client = null;
+        Agent agent = null;
+        try {
+            if (rotate) rotating = TlsBootstrap.rotating(credentials, nodeName, certificates.expirationSeconds(), certificates.renewBefore(), balancer);
+            client = rotating != null ? rotating.client() : Clients.fromKubeconfig(credentials, balancer);
+            agent = start(new Agent(client, config, certificates).withPodCidrWait(Args.duration("--pod-cidr-wait", podCidrWait)));
+        } catch (Exception | Error e) {
+            closeAll(null, client, rotating, balancer);
+            throw e;
         }
-        try (Clients.Balancer ignoredBalancer = balancer;
-             TlsBootstrap.Rotating ignored = rotating;
-             KubernetesClient client = rotating != null ? rotating.client() : Clients.fromKubeconfig(credentials, balancer);
-             Agent agent = start(new Agent(client, config, certificates).withPodCidrWait(Args.duration("--pod-cidr-wait", podCidrWait)))) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            String nodes = config.simulateNodes() == 0 ? "node " + nodeName
-                    : config.simulateNodes() + " simulated nodes " + nodeName + "-0.." + nodeName + "-" + (config.simulateNodes() - 1);
-            System.err.println("kubeha agent: " + nodes + " (" + nodeIp + ") against " + (balancer != null ? balancer.describe() : client.getMasterUrl()) + ", "
-                    + config.runtime() + " runtime, pods in " + agent.podCidr() + (config.netns() ? " (a network namespace each)" : "") + ", endpoint " + agent.endpoint());
-            stop.await();
-        }
-        return 0;
+        String nodes = config.simulateNodes() == 0 ? "node " + nodeName
+                : config.simulateNodes() + " simulated nodes " + nodeName + "-0.." + nodeName + "-" + (config.simulateNodes() - 1);
+        System.err.println("kubeha agent: " + nodes + " (" + nodeIp + ") against " + (balancer != null ? balancer.describe() : client.getMasterUrl()) + ", "
+                + config.runtime() + " runtime, pods in " + agent.podCidr() + (config.netns() ? " (a network namespace each)" : "") + ", endpoint " + agent.endpoint());
+        Agent started = agent;
+        KubernetesClient c = client;
+        TlsBootstrap.Rotating r = rotating;
+        return new Running(agent, () -> closeAll(started, c, r, balancer));
+    }
+
+    /** Closes what {@link #start} opened, last first (any may be null). */
+    private static void closeAll(Agent agent, KubernetesClient client, TlsBootstrap.Rotating rotating, Clients.Balancer balancer) {
+        if (agent != null) agent.close();
+        if (rotating != null) rotating.close();
+        else if (client != null) client.close();
+        if (balancer != null) balancer.close();
     }
 
     Agent.Certificates certificates() {
@@ -183,6 +220,8 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     Agent.Config config() {
+        if (nodeName == null) nodeName = Hosts.nodeName("--node-name");
+        if (nodeIp == null) nodeIp = Hosts.nodeIp();
         Map<String, String> l = new LinkedHashMap<>();
         if (labels != null) {
             for (String kv : labels) {

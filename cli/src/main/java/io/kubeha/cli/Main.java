@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The kubeha command line. */
 @Command(name = "kubeha", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A highly available, Kubernetes-compatible cluster.",
-        subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, ServerCommand.class, ControllerManagerCommand.class, SchedulerCommand.class, AgentCommand.class, ImageCommand.class, DnsCommand.class, TokenCommand.class, VipCommand.class, HealthCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, ServerCommand.class, ControllerManagerCommand.class, SchedulerCommand.class, AgentCommand.class, ImageCommand.class, DnsCommand.class, TokenCommand.class, VipCommand.class, InstallCommand.class, HealthCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -107,6 +107,17 @@ final class Security {
         return Kubeconfigs.write(adminKubeconfig(), Kubeconfigs.withCertificate("kubeha", url, pki.caPem(), "kubernetes-admin", admin));
     }
 
+    /**
+     * A kubelet's kubeconfig for this machine's own node: {@code system:node:NAME} in {@code system:nodes}, issued by the
+     * cluster CA directly (the server holds it), as kubeadm init writes kubelet.conf for the first master.
+     */
+    Path writeNodeKubeconfig(Path file, String url, String nodeName) throws IOException {
+        String user = "system:node:" + nodeName;
+        CertAndKey cert = pki.issueClient(user, List.of("system:nodes"), CLIENT_VALIDITY);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        return Kubeconfigs.write(file, Kubeconfigs.withCertificate("kubeha", url, pki.caPem(), user, cert));
+    }
+
     /** A client of the API server at {@code url} as {@code user} (its groups: none beyond system:authenticated). */
     KubernetesClient client(String url, String user) {
         return client(url, user, List.of());

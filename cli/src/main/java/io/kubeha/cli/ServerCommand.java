@@ -20,7 +20,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = "Runs a control-plane server: the API server over the cluster store.")
+        description = {"Runs a control-plane server: the API server over the cluster store, the controller-manager and the scheduler,"
+                + " and a node agent for this machine (as k3s server), so that pods run on a one-process cluster; --disable-agent"
+                + " for a control plane only."})
 final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Where this server keeps its state (default: ${DEFAULT-VALUE}).",
             defaultValue = "${sys:user.home}/.kubeha/server")
@@ -111,6 +113,9 @@ final class ServerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     VipOptions vipOptions;
 
+    @picocli.CommandLine.Mixin
+    LocalAgent localAgent;
+
     @Option(names = "--join", paramLabel = "URL",
             description = "Join the control plane of a running cluster (kubeadm join --control-plane): fetch the cluster CA and the"
                     + " service-account keys from it with --token and --certificate-key (both printed by `kubeha token create"
@@ -129,7 +134,11 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--init",
             description = "Make DATA_DIR/pki (the cluster CA, the serving certificate, the service-account keys) and "
-                    + "DATA_DIR/admin.kubeconfig if missing, print where they are, and exit.")
+                    + "DATA_DIR/admin.kubeconfig if missing, print where they are, and exit (kubeadm init). With --store, also make"
+                    + " bootstrap tokens in it (the API server runs on --bind for that moment) and print the join commands on"
+                    + " standard output, as kubeadm init does: `kubeha agent --server ...` for nodes (token valid 24h) and, over"
+                    + " an etcd store, `kubeha server --join ...` for masters (token and uploaded certificates valid 2h)."
+                    + " Without --store: `kubeha token create [--control-plane]` prints them once the server runs.")
     boolean init;
 
     @Option(names = "--anonymous-auth", arity = "1", defaultValue = "true",
@@ -164,6 +173,65 @@ final class ServerCommand implements Callable<Integer> {
     /** Where the VIP's holder forwards: this server's bound address (loopback when it listens on every address). */
     private static InetSocketAddress localTarget(InetSocketAddress bound) {
         return bound.getAddress().isAnyLocalAddress() ? new InetSocketAddress("127.0.0.1", bound.getPort()) : bound;
+    }
+
+    /** kubeadm init's join commands for nodes and masters; the server's own bootstrap tokens made in --store. */
+    static final java.time.Duration NODE_TOKEN_TTL = java.time.Duration.ofHours(24);
+    static final java.time.Duration CONTROL_PLANE_TOKEN_TTL = java.time.Duration.ofHours(2);
+
+    /**
+     * For --init with --store: the API server runs on --bind just long enough to make a node token and, over an etcd
+     * store, a control-plane token owning the uploaded certificates; the join commands go to standard output.
+     */
+    private void printJoinCommands(ApiServerConfig config, Security security, InetSocketAddress address, InetSocketAddress vipAddress)
+            throws Exception {
+        boolean shared = store.startsWith("etcd:");
+        String host = vipAddress != null ? vipAddress.getHostString() : advertiseAddress != null ? advertiseAddress
+                : address.getAddress().isAnyLocalAddress() ? io.kubeha.apiserver.ApiServerConfig.firstIpv4().getHostAddress()
+                : address.getAddress().getHostAddress();
+        int port = vipAddress != null ? vipAddress.getPort() : address.getPort();
+        String endpoint = "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        StoreOptions storeOptions = StoreOptions.DEFAULTS.withEtcdTls(EtcdTls.of(etcdCaFile, etcdCertFile, etcdKeyFile));
+        try (Store s = Stores.open(store, storeOptions)) {
+            ApiServer api;
+            try {
+                api = new ApiServer(s, config).start();
+            } catch (RuntimeException | java.io.IOException e) {
+                throw new Main.UserError("cannot serve on " + bind + " to make the join tokens (" + e.getMessage() + "): if this server"
+                        + " runs already, `kubeha token create --print-join-command` prints the join commands");
+            }
+            try (api; io.fabric8.kubernetes.client.KubernetesClient admin = security.client(api.url(), "kubernetes-admin",
+                    java.util.List.of("system:masters"))) {
+                String hash = security.caHash();
+                java.time.Instant now = java.time.Instant.now();
+                io.kubeha.security.tokens.BootstrapToken nodeToken = io.kubeha.security.tokens.BootstrapToken.generate(new java.security.SecureRandom());
+                TokenCommand.create(admin, nodeToken, now.plus(NODE_TOKEN_TTL), java.util.List.of(), "kubeha server --init: nodes");
+                String masterJoin = null;
+                if (shared) {
+                    io.kubeha.security.tokens.BootstrapToken cpToken = io.kubeha.security.tokens.BootstrapToken.generate(new java.security.SecureRandom());
+                    var secret = TokenCommand.create(admin, cpToken, now.plus(CONTROL_PLANE_TOKEN_TTL),
+                            java.util.List.of(TokenCommand.CONTROL_PLANE_GROUP), "kubeha server --init: masters");
+                    String key = TokenCommand.uploadCertificates(admin, secret, security.pkiDir());
+                    StringBuilder etcdTls = new StringBuilder();
+                    if (etcdCaFile != null) etcdTls.append(" --etcd-cafile ").append(etcdCaFile.toAbsolutePath());
+                    if (etcdCertFile != null) etcdTls.append(" --etcd-certfile ").append(etcdCertFile.toAbsolutePath());
+                    if (etcdKeyFile != null) etcdTls.append(" --etcd-keyfile ").append(etcdKeyFile.toAbsolutePath());
+                    masterJoin = TokenCommand.serverJoin(endpoint, cpToken, hash, key, store) + etcdTls;
+                }
+                System.err.println("kubeha server: start this server (the same --data-dir and --store), then join the others"
+                        + (vipAddress != null ? " through the VIP " + vip : "") + "; record these, they are kept nowhere:");
+                if (masterJoin != null) {
+                    System.err.println("kubeha server: a master joins with (valid " + CONTROL_PLANE_TOKEN_TTL.toHours()
+                            + "h; on its machine add --bind ADDR:PORT and --data-dir as needed):");
+                    System.out.println(masterJoin);
+                } else {
+                    System.err.println("kubeha server: masters join only over a shared etcd store (--store etcd:...); this one is " + store);
+                }
+                System.err.println("kubeha server: a node joins with (valid " + NODE_TOKEN_TTL.toHours() + "h; its --node-name and"
+                        + " --node-ip default to its hostname and first IPv4 address):");
+                System.out.println(TokenCommand.agentJoin(endpoint, nodeToken, hash));
+            }
+        }
     }
 
     @Override
@@ -237,7 +305,20 @@ final class ServerCommand implements Callable<Integer> {
             String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getAddress().getHostAddress();
             security.writeAdminKubeconfig("https://" + host + ":" + address.getPort());
             System.err.println("kubeha server: admin kubeconfig " + security.adminKubeconfig());
+            if (store == null) {
+                System.err.println("kubeha server: no --store, so no join tokens yet: once the server runs, `kubeha token create"
+                        + " --print-join-command --kubeconfig " + security.adminKubeconfig() + "` prints a node's join command, and"
+                        + " `kubeha token create --control-plane` a master's");
+                return 0;
+            }
+            printJoinCommands(config, security, address, vipAddress);
             return 0;
+        }
+        String nodeIp = LocalAgent.nodeIp(advertiseAddress, address);
+        AgentCommand agent = localAgent.disabled ? null : localAgent.prepare(dataDir, nodeIp);
+        if (agent != null && vipAddress != null && vipOptions.agentHealthz == null) {
+            // a master whose agent does not answer gives the VIP up: here that agent is the local one
+            vipOptions.agentHealthz = "https://" + nodeIp + ":" + localAgent.port + "/healthz";
         }
         String uri = store != null ? store : "embedded:" + dataDir.resolve("store");
         System.err.println("kubeha server: opening store " + uri + " ...");
@@ -266,17 +347,24 @@ final class ServerCommand implements Callable<Integer> {
                                  .withServiceAccountTokens(security.serviceAccountTokens()).start();
                  AutoCloseable podScheduler = disable.contains("scheduler") ? () -> { }
                          : new io.kubeha.scheduler.Scheduler(schedulerClient, schedulerConfig).start();
+                 AgentCommand.Running nodeAgent = agent == null ? null : LocalAgent.start(agent, security, url, dataDir);
                  io.fabric8.kubernetes.client.KubernetesClient vipClient = vipAddress == null ? null
                          : security.client(url, "system:kubeha-vip");
                  AutoCloseable vipCandidate = vipAddress == null ? () -> { }
                          : vipOptions.start(vipClient, vipAddress, localTarget(api.address()), url, dataDir.resolve("keepalived"),
                                  security.adminKubeconfig())) {
-                if (vipAddress != null) System.err.println("kubeha server: candidate for the VIP " + vip + " (Lease kube-system/kubeha-vip)");
+                if (vipAddress != null) {
+                    System.err.println("kubeha server: candidate for the VIP " + vip + " (" + vipOptions.mode + " mode, "
+                            + (vipOptions.mode.equals("keepalived") ? "VRRP elects" : "Lease kube-system/kubeha-vip") + ")");
+                }
                 java.util.List<String> running = new java.util.ArrayList<>();
                 if (!disable.contains("controller-manager")) running.add("the controller-manager");
                 if (!disable.contains("scheduler")) running.add("the scheduler");
                 System.err.println("kubeha server: running " + (running.isEmpty() ? "no other components"
                         : String.join(" and ", running) + " beside the API server (each leader-elected)"));
+                System.err.println(nodeAgent == null ? "kubeha server: no local agent (--disable-agent): nodes come from kubeha agent"
+                        : "kubeha server: the local agent runs node " + agent.nodeName + " (" + nodeIp + ", endpoint "
+                        + nodeAgent.agent().endpoint() + ", pods in " + nodeAgent.agent().podCidr() + "); --disable-agent leaves it out");
                 stop.await();
             }
         }

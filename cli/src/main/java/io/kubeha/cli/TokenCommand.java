@@ -47,7 +47,8 @@ final class TokenCommand {
         @Option(names = "--groups", split = ",", description = "Extra groups it authenticates as (each system:bootstrappers:...).")
         List<String> groups = List.of();
 
-        @Option(names = "--print-join-command", description = "Print the `kubeha agent` command line that joins a node with it.")
+        @Option(names = "--print-join-command", description = "Print the `kubeha agent` command line that joins a node with it"
+                + " (its --node-name and --node-ip default to that machine's hostname and first IPv4 address).")
         boolean printJoin;
 
         @Option(names = "--control-plane", description = "A token for a master to join with (kubeadm's upload-certs): uploads the"
@@ -59,31 +60,6 @@ final class TokenCommand {
         @Option(names = "--pki-dir", description = "With --control-plane: this master's pki folder (default: the pki folder beside"
                 + " --kubeconfig, i.e. DATA_DIR/pki).")
         Path pkiDir;
-
-        /** Uploads this master's shared keys under a new certificate key, owned by the token's Secret; returns the key. */
-        private String uploadCertificates(KubernetesClient client, Secret token) {
-            Path dir = pkiDir != null ? pkiDir : target.kubeconfig.toAbsolutePath().getParent().resolve("pki");
-            String key = io.kubeha.security.pki.CertificateUpload.newKey();
-            java.util.Map<String, String> data;
-            try {
-                data = io.kubeha.security.pki.CertificateUpload.encrypt(dir, key);
-            } catch (java.io.IOException e) {
-                throw new Main.UserError("--pki-dir: " + e.getMessage());
-            }
-            Secret certs = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
-                    .withName(io.kubeha.security.pki.CertificateUpload.SECRET).withNamespace(io.kubeha.security.pki.CertificateUpload.NAMESPACE)
-                    .addNewOwnerReference().withApiVersion("v1").withKind("Secret").withName(token.getMetadata().getName())
-                    .withUid(token.getMetadata().getUid()).endOwnerReference().endMetadata()
-                    .withType("Opaque").withData(data).build();
-            try {
-                client.secrets().inNamespace(io.kubeha.security.pki.CertificateUpload.NAMESPACE).resource(certs).createOr(o -> o.update());
-            } catch (KubernetesClientException e) {
-                throw new Main.UserError("cannot upload the certificates: " + e.getMessage());
-            }
-            System.err.println("kubeha token: uploaded the cluster CA and service-account keys as kube-system/"
-                    + io.kubeha.security.pki.CertificateUpload.SECRET + ", encrypted with the certificate key below (record it; it is not kept)");
-            return key;
-        }
 
         @Override
         public Integer call() {
@@ -97,41 +73,77 @@ final class TokenCommand {
             }
             Instant expires = life.isZero() ? null : Instant.now().plus(life);
             try (KubernetesClient client = Clients.fromKubeconfig(target.kubeconfig)) {
-                Secret secret;
-                try {
-                    List<String> all = new java.util.ArrayList<>(groups);
-                    if (controlPlane && !all.contains(CONTROL_PLANE_GROUP)) all.add(CONTROL_PLANE_GROUP);
-                    secret = JSON.treeToValue(BootstrapTokenSecrets.secret(t, expires, List.of("authentication", "signing"), all, description), Secret.class);
-                } catch (IllegalArgumentException e) {
-                    throw new Main.UserError("--groups: " + e.getMessage());
-                }
-                Secret made;
-                try {
-                    made = client.secrets().inNamespace("kube-system").resource(secret).create();
-                } catch (KubernetesClientException e) {
-                    throw new Main.UserError(e.getCode() == 409 ? "token " + t.id() + " exists already: pick another or delete it first"
-                            : "cannot create the token: " + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()));
-                }
+                List<String> all = new java.util.ArrayList<>(groups);
+                if (controlPlane && !all.contains(CONTROL_PLANE_GROUP)) all.add(CONTROL_PLANE_GROUP);
+                Secret made = create(client, t, expires, all, description);
                 String server = client.getMasterUrl().toString().replaceAll("/$", "");
+                String hash = Pki.caHash(io.kubeha.security.pki.Pem.certs(new String(java.util.Base64.getDecoder().decode(
+                        client.getConfiguration().getCaCertData()))).getFirst());
                 if (controlPlane) {
-                    String key = uploadCertificates(client, made);
-                    String hash = Pki.caHash(io.kubeha.security.pki.Pem.certs(new String(java.util.Base64.getDecoder().decode(
-                            client.getConfiguration().getCaCertData()))).getFirst());
-                    System.out.println("kubeha server --join " + server + " --token " + t + " --discovery-token-ca-cert-hash " + hash
-                            + " --certificate-key " + key + " --store etcd:URL --bind IP:6443");
+                    Path dir = pkiDir != null ? pkiDir : target.kubeconfig.toAbsolutePath().getParent().resolve("pki");
+                    String key = uploadCertificates(client, made, dir);
+                    System.out.println(serverJoin(server, t, hash, key, "etcd:URL") + " --bind IP:6443");
                     return 0;
                 }
                 if (printJoin) {
-                    String hash = Pki.caHash(io.kubeha.security.pki.Pem.certs(new String(java.util.Base64.getDecoder().decode(
-                            client.getConfiguration().getCaCertData()))).getFirst());
-                    System.out.println("kubeha agent --server " + server + " --token " + t + " --discovery-token-ca-cert-hash " + hash
-                            + " --node-name NAME --node-ip IP --pod-cidr CIDR");
+                    System.out.println(agentJoin(server, t, hash));
                 } else {
                     System.out.println(t);
                 }
             }
             return 0;
         }
+    }
+
+    /** {@code kubeha agent}'s join command line (kubeadm join): node name and address default to the machine's. */
+    static String agentJoin(String server, BootstrapToken t, String caHash) {
+        return "kubeha agent --server " + server + " --token " + t + " --discovery-token-ca-cert-hash " + caHash;
+    }
+
+    /** {@code kubeha server}'s join command line (kubeadm join --control-plane) over the cluster's {@code store}. */
+    static String serverJoin(String server, BootstrapToken t, String caHash, String certificateKey, String store) {
+        return "kubeha server --join " + server + " --token " + t + " --discovery-token-ca-cert-hash " + caHash
+                + " --certificate-key " + certificateKey + " --store " + store;
+    }
+
+    /** Makes the Secret kube-system/bootstrap-token-ID of {@code t} (usages authentication and signing). */
+    static Secret create(KubernetesClient client, BootstrapToken t, Instant expires, List<String> groups, String description) {
+        Secret secret;
+        try {
+            secret = JSON.treeToValue(BootstrapTokenSecrets.secret(t, expires, List.of("authentication", "signing"), groups, description), Secret.class);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserError("--groups: " + e.getMessage());
+        }
+        try {
+            return client.secrets().inNamespace("kube-system").resource(secret).create();
+        } catch (KubernetesClientException e) {
+            throw new Main.UserError(e.getCode() == 409 ? "token " + t.id() + " exists already: pick another or delete it first"
+                    : "cannot create the token: " + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()));
+        }
+    }
+
+    /** Uploads the shared keys of {@code pkiDir} under a new certificate key, owned by the token's Secret; returns the key. */
+    static String uploadCertificates(KubernetesClient client, Secret token, Path pkiDir) {
+        String key = io.kubeha.security.pki.CertificateUpload.newKey();
+        java.util.Map<String, String> data;
+        try {
+            data = io.kubeha.security.pki.CertificateUpload.encrypt(pkiDir, key);
+        } catch (java.io.IOException e) {
+            throw new Main.UserError("--pki-dir: " + e.getMessage());
+        }
+        Secret certs = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                .withName(io.kubeha.security.pki.CertificateUpload.SECRET).withNamespace(io.kubeha.security.pki.CertificateUpload.NAMESPACE)
+                .addNewOwnerReference().withApiVersion("v1").withKind("Secret").withName(token.getMetadata().getName())
+                .withUid(token.getMetadata().getUid()).endOwnerReference().endMetadata()
+                .withType("Opaque").withData(data).build();
+        try {
+            client.secrets().inNamespace(io.kubeha.security.pki.CertificateUpload.NAMESPACE).resource(certs).createOr(o -> o.update());
+        } catch (KubernetesClientException e) {
+            throw new Main.UserError("cannot upload the certificates: " + e.getMessage());
+        }
+        System.err.println("kubeha: uploaded the cluster CA and service-account keys as kube-system/"
+                + io.kubeha.security.pki.CertificateUpload.SECRET + ", encrypted with the certificate key of the join command (record it; it is kept nowhere)");
+        return key;
     }
 
     /** The extra group of control-plane tokens: RBAC lets it read kube-system/kubeadm-certs, and nothing more than a node token. */

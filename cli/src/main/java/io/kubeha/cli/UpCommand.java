@@ -296,7 +296,7 @@ final class UpCommand implements Callable<Integer> {
         String name = "master" + (i + 1);
         Lab.Layout net = lab.net;
         String ip = net.masters().get(i);
-        List<String> args = new ArrayList<>(List.of("server", "--data-dir", lab.dir.resolve(name).toString(), "--store", "etcd:" + lab.etcdEndpoints(),
+        List<String> args = new ArrayList<>(List.of("server", "--disable-agent", "--data-dir", lab.dir.resolve(name).toString(), "--store", "etcd:" + lab.etcdEndpoints(),
                 "--vip", net.vip() + ":" + Lab.API_PORT, "--vip-mode", vipMode, "--vip-identity", name,
                 "--vip-agent-healthz", "https://" + ip + ":" + Lab.AGENT_PORT + "/healthz"));
         if (vipMode.equals("keepalived")) {

@@ -33,7 +33,7 @@ class AgentJoinIT {
         int port = Ports.free(InetAddress.getLoopbackAddress());
         Path data = dir.resolve("server");
         List<ChildJvm> started = new ArrayList<>();
-        try (ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), "server", "--data-dir", data.toString(),
+        try (ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), "server", "--disable-agent", "--data-dir", data.toString(),
                 "--bind", "127.0.0.1:" + port, "--audit-log-path", dir.resolve("audit.log").toString())) {
             Path admin = data.resolve("admin.kubeconfig");
             await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> Files.exists(admin)

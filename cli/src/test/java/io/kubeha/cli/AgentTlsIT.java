@@ -55,7 +55,7 @@ class AgentTlsIT {
         Path data = dir.resolve("server");
         List<ChildJvm> started = new ArrayList<>();
         com.sun.net.httpserver.HttpsServer fake = null;
-        try (ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), "server", "--data-dir", data.toString(),
+        try (ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), "server", "--disable-agent", "--data-dir", data.toString(),
                 "--bind", "127.0.0.1:" + port)) {
             Path admin = data.resolve("admin.kubeconfig");
             await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> Files.exists(admin)

@@ -21,11 +21,12 @@ class EtcdTlsFlagsTest {
     Path dataDir;
 
     private String run(String... flags) {
-        String[] args = new String[flags.length + 3];
+        String[] args = new String[flags.length + 4];
         args[0] = "server";
-        args[1] = "--data-dir";
-        args[2] = dataDir.toString();
-        System.arraycopy(flags, 0, args, 3, flags.length);
+        args[1] = "--disable-agent";
+        args[2] = "--data-dir";
+        args[3] = dataDir.toString();
+        System.arraycopy(flags, 0, args, 4, flags.length);
         return ServerCommandTest.run(args);
     }
 

@@ -31,7 +31,7 @@ class ServerProcessIT {
     void serverRunsTheControlPlaneAndKubectlDrivesIt() throws Exception {
         int port = Ports.free(InetAddress.getLoopbackAddress());
         Path data = dir.resolve("data");
-        try (ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), "server", "--data-dir", data.toString(),
+        try (ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), "server", "--disable-agent", "--data-dir", data.toString(),
                 "--bind", "127.0.0.1:" + port)) {
             Path kubeconfig = data.resolve("admin.kubeconfig");
             // HTTPS only: kubectl trusts the CA the admin kubeconfig embeds and shows the admin's certificate

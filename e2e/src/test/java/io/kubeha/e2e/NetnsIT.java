@@ -69,7 +69,7 @@ class NetnsIT {
             // the admin kubeconfig the server writes (https://MASTER:6443, its CA, a system:masters certificate)
             Path kubeconfig = dir.resolve("server-data").resolve("admin.kubeconfig");
             Path ca = dir.resolve("server-data").resolve("pki").resolve("ca.crt");
-            children.add(ChildJvm.start(in(master), Main.class, dir.resolve("server.log"), "server", "--data-dir",
+            children.add(ChildJvm.start(in(master), Main.class, dir.resolve("server.log"), "server", "--disable-agent", "--data-dir",
                     dir.resolve("server-data").toString(), "--bind", MASTER + ":6443", "--service-cidr", "10.96.0.0/16"));
             await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> {
                 assertThat(children.getFirst().isAlive()).as("kubeha server runs: %s", log("server")).isTrue();

@@ -66,7 +66,7 @@ final class ProcessCluster implements AutoCloseable {
     static ProcessCluster start(Path dir, String... extraArgs) throws Exception {
         int port = Ports.free(InetAddress.getLoopbackAddress());
         Path data = dir.resolve("server-data");
-        List<String> args = new ArrayList<>(List.of("server", "--data-dir", data.toString(), "--bind", "127.0.0.1:" + port));
+        List<String> args = new ArrayList<>(List.of("server", "--disable-agent", "--data-dir", data.toString(), "--bind", "127.0.0.1:" + port));
         args.addAll(List.of(extraArgs));
         ChildJvm server = ChildJvm.start(Main.class, dir.resolve("server.log"), args.toArray(String[]::new));
         String url = "https://127.0.0.1:" + port;

@@ -82,7 +82,7 @@ class VipIT {
             String base = "https://" + MASTERS.getFirst() + ":" + ports[0];
             // a wrong certificate key opens nothing: one line, and no PKI written
             String wrongKey = (key.charAt(0) == '0' ? "1" : "0") + key.substring(1);
-            try (ChildJvm wrong = ChildJvm.start(Main.class, dir.resolve("wrong-join.log"), "server", "--data-dir",
+            try (ChildJvm wrong = ChildJvm.start(Main.class, dir.resolve("wrong-join.log"), "server", "--disable-agent", "--data-dir",
                     dir.resolve("wrong").toString(), "--store", store, "--bind", MASTERS.get(2) + ":" + ports[2], "--join", base,
                     "--token", joinToken, "--certificate-key", wrongKey)) {
                 assertThat(wrong.handle().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
@@ -160,7 +160,7 @@ class VipIT {
 
     private ChildJvm server(int i, int[] ports, String store, int vipPort, String... extra) throws Exception {
         String name = "master" + (i + 1);
-        List<String> args = new ArrayList<>(List.of("server", "--data-dir", dir.resolve(name).toString(), "--store", store,
+        List<String> args = new ArrayList<>(List.of("server", "--disable-agent", "--data-dir", dir.resolve(name).toString(), "--store", store,
                 "--bind", MASTERS.get(i) + ":" + ports[i], "--vip", VIP + ":" + vipPort, "--vip-identity", name));
         if (i > 0) args.addAll(List.of("--disable", "controller-manager,scheduler"));
         args.addAll(List.of(extra));
