@@ -46,7 +46,10 @@ public final class ProtoJson {
     static final String QUANTITY_VALUE = "k8s.io.apimachinery.pkg.api.resource.QuantityValue";
     static final String RAW_EXTENSION = "k8s.io.apimachinery.pkg.runtime.RawExtension";
 
-    /** Go structs embedded with {@code json:",inline"}: a proto field of their own, their fields inlined in JSON. */
+    /**
+     * Go structs embedded with {@code json:",inline"}: a proto field of their own, their fields inlined in JSON. Every
+     * field named {@code localObjectReference} is one too (ConfigMapVolumeSource, SecretKeySelector, ...).
+     */
     static final Set<String> INLINE = Set.of(
             "k8s.io.api.core.v1.Volume.volumeSource",
             "k8s.io.api.core.v1.PersistentVolumeSpec.persistentVolumeSource",
@@ -55,6 +58,11 @@ public final class ProtoJson {
             "k8s.io.api.networking.v1.IngressRule.ingressRuleValue",
             "k8s.io.api.networking.v1beta1.IngressRule.ingressRuleValue",
             "k8s.io.api.extensions.v1beta1.IngressRule.ingressRuleValue");
+
+    static boolean inline(FieldDescriptor f) {
+        return f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !f.isRepeated()
+                && (INLINE.contains(f.getFullName()) || f.getName().equals("localObjectReference"));
+    }
 
     /**
      * JSON names of scalar fields that Go holds as pointers and whose zero value differs from absence: these keep a
@@ -117,7 +125,7 @@ public final class ProtoJson {
             } else if (m.hasField(f)) {
                 JsonNode value = value(f, m.getField(f), EXPLICIT_ZEROS.contains(f.getName()));
                 if (value == null) continue;
-                if (INLINE.contains(f.getFullName()) && value instanceof ObjectNode inline) {
+                if (inline(f) && value instanceof ObjectNode inline) {
                     inline.properties().forEach(e -> out.set(e.getKey(), e.getValue()));
                 } else {
                     out.set(f.getName(), value);
@@ -133,7 +141,7 @@ public final class ProtoJson {
             case MESSAGE -> message((Message) v);
             case STRING -> keepZero || !((String) v).isEmpty() ? NODES.stringNode((String) v) : null;
             case INT -> keepZero || (Integer) v != 0 ? NODES.numberNode((Integer) v) : null;
-            case LONG -> keepZero || (Long) v != 0 ? NODES.numberNode((Long) v) : null;
+            case LONG -> keepZero || (Long) v != 0 ? number((Long) v) : null;
             case FLOAT -> keepZero || (Float) v != 0 ? NODES.numberNode((Float) v) : null;
             case DOUBLE -> keepZero || (Double) v != 0 ? NODES.numberNode((Double) v) : null;
             case BOOLEAN -> keepZero || (Boolean) v ? NODES.booleanNode((Boolean) v) : null;
@@ -141,6 +149,11 @@ public final class ProtoJson {
                     ? NODES.stringNode(Base64.getEncoder().encodeToString(((ByteString) v).toByteArray())) : null;
             case ENUM -> NODES.stringNode(v.toString());
         };
+    }
+
+    /** An int64 as Jackson reads it from JSON text: an int node when it fits, so trees compare equal. */
+    private static JsonNode number(long v) {
+        return v == (int) v ? NODES.numberNode((int) v) : NODES.numberNode(v);
     }
 
     /** A message as JSON: the special types by their full name, the others as objects. */
@@ -219,11 +232,11 @@ public final class ProtoJson {
         if (!(json instanceof ObjectNode obj)) throw new ConversionException(d.getName() + " must be a JSON object");
         for (Map.Entry<String, JsonNode> e : obj.properties()) {
             FieldDescriptor f = d.findFieldByName(e.getKey());
-            if (f == null || INLINE.contains(f.getFullName()) || e.getValue().isNull()) continue;
+            if (f == null || inline(f) || e.getValue().isNull()) continue;
             set(b, f, e.getValue());
         }
         for (FieldDescriptor f : d.getFields()) {
-            if (!INLINE.contains(f.getFullName())) continue;
+            if (!inline(f)) continue;
             // the inlined struct takes the properties that are its fields
             Descriptor sub = f.getMessageType();
             ObjectNode part = Json.object();
@@ -236,7 +249,7 @@ public final class ProtoJson {
 
     private static boolean inlinedIn(Descriptor d, String name) {
         for (FieldDescriptor f : d.getFields()) {
-            if (INLINE.contains(f.getFullName()) && f.getMessageType().findFieldByName(name) != null) return true;
+            if (inline(f) && f.getMessageType().findFieldByName(name) != null) return true;
         }
         return false;
     }
