@@ -270,7 +270,7 @@ public final class ApiRouter {
                     ObjectNode obj = h.get(ns, info.name());
                     Response.object(req, 200, table == null ? obj : Tables.tableOf(type.qualifiedResource(), obj, table, Instant.now(clock)));
                 } else if (req.flag("watch")) {
-                    h.watch(req, ns, table == null ? ResourceHandler.jsonEvents() : tableEvents(type, table));
+                    h.watch(req, ns, table == null ? ResourceHandler.events(req) : tableEvents(type, table));
                 } else {
                     ObjectNode list = h.list(req, ns);
                     if (table != null) {

@@ -2,6 +2,7 @@ package io.kubeha.apiserver.http;
 
 import io.kubeha.apiserver.api.ApiException;
 import io.kubeha.apiserver.api.Json;
+import io.kubeha.apiserver.protobuf.Protobuf;
 import io.kubeha.apiserver.registry.ResourceType;
 import io.kubeha.apiserver.selection.FieldSelector;
 import io.kubeha.apiserver.selection.LabelSelector;
@@ -74,10 +75,8 @@ final class ResourceHandler {
         try {
             if (ct != null && (ct.equals("application/yaml") || ct.equals("application/apply-patch+yaml"))) {
                 tree = Json.YAML.readTree(body);
-            } else if (ct != null && ct.equals("application/vnd.kubernetes.protobuf")) {
-                throw new ApiException(415, "UnsupportedMediaType", "this server decodes JSON and YAML request bodies, not "
-                        + "protobuf (kubectl's create generators send protobuf): write the object as YAML and use kubectl apply -f, "
-                        + "for example kubectl create ... --dry-run=client -o yaml | kubectl apply -f -", null);
+            } else if (ct != null && ct.equals(Protobuf.MEDIA_TYPE)) {
+                tree = Protobuf.decode(body, expectedApiVersion, expectedKind);
             } else if (ct == null || ct.equals("application/json") || ct.endsWith("+json")) {
                 tree = Json.MAPPER.readTree(body);
             } else {
@@ -375,6 +374,30 @@ final class ResourceHandler {
         byte[] event(WatchEventType type, ObjectNode object);
     }
 
+    /** The watch encoding the client prefers: protobuf frames when its Accept header puts protobuf first, else JSON lines. */
+    static EventEncoder events(Request req) {
+        for (io.kubeha.apiserver.protobuf.Negotiation.Format f : Response.formats(req)) {
+            if (f == io.kubeha.apiserver.protobuf.Negotiation.Format.PROTOBUF) return protobufEvents();
+            if (f == io.kubeha.apiserver.protobuf.Negotiation.Format.JSON) break;
+        }
+        return jsonEvents();
+    }
+
+    /** Length-prefixed WatchEvent messages ({@code application/vnd.kubernetes.protobuf;stream=watch}). */
+    static EventEncoder protobufEvents() {
+        return new EventEncoder() {
+            @Override
+            public String contentType() {
+                return Protobuf.WATCH_MEDIA_TYPE;
+            }
+
+            @Override
+            public byte[] event(WatchEventType type, ObjectNode object) {
+                return Protobuf.watchFrame(type.name(), object);
+            }
+        };
+    }
+
     static EventEncoder jsonEvents() {
         return new EventEncoder() {
             @Override
@@ -599,6 +622,12 @@ final class ResourceHandler {
     private ObjectNode deleteOptions(Request req) {
         byte[] body = req.body();
         if (body.length == 0) return Json.object();
+        if (Protobuf.MEDIA_TYPE.equals(req.contentType())) {
+            ObjectNode o = Protobuf.decodeAny(body);
+            // an eviction's body is an Eviction, whose deleteOptions are the options
+            if ("Eviction".equals(o.path("kind").asString("")) && o.get("deleteOptions") instanceof ObjectNode d) return d;
+            return o;
+        }
         try {
             JsonNode n = Json.MAPPER.readTree(body);
             if (n instanceof ObjectNode o) return o;

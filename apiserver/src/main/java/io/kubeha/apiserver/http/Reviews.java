@@ -203,11 +203,16 @@ final class Reviews {
         return o;
     }
 
-    /** A non-empty JSON or YAML body as an object (these create-only APIs take no protobuf yet), or 400/415. */
+    /** A non-empty JSON, YAML or protobuf body as an object, or 400. */
     static ObjectNode object(Request req, String kind) {
         byte[] b = req.body();
-        if ("application/vnd.kubernetes.protobuf".equals(req.contentType())) {
-            throw new ApiException(415, "UnsupportedMediaType", "this server decodes JSON and YAML request bodies, not protobuf", null);
+        if (io.kubeha.apiserver.protobuf.Protobuf.MEDIA_TYPE.equals(req.contentType())) {
+            ObjectNode o = io.kubeha.apiserver.protobuf.Protobuf.decodeAny(b);
+            String k = o.path("kind").asString("");
+            if (!k.equals(kind)) {
+                throw ApiException.badRequest("the object provided is unrecognized (must be of type " + kind + "): the envelope holds a " + k);
+            }
+            return o;
         }
         try {
             JsonNode t = "application/yaml".equals(req.contentType()) ? Json.YAML.readTree(b) : Json.MAPPER.readTree(b);
