@@ -71,7 +71,7 @@ final class VipOptions {
         if (!List.of("loopback", "ip", "keepalived").contains(mode)) {
             throw new Main.UserError("--vip-mode " + mode + " is not one of: loopback, ip, keepalived");
         }
-        if (mode.equals("keepalived")) return keepalived(vip, dir, kubeconfig);
+        if (mode.equals("keepalived")) return keepalived(vip, apiUrl, dir, kubeconfig);
         if (!peers.isEmpty()) throw new Main.UserError("--vip-peers goes with --vip-mode keepalived");
         VipElection.Config config;
         try {
@@ -120,14 +120,46 @@ final class VipOptions {
         return renewed != null && renewed.toInstant().plus(config.leaseDuration()).plusSeconds(1).isAfter(java.time.Instant.now());
     }
 
-    private Keepalived keepalived(InetSocketAddress vip, Path dir, Path kubeconfig) {
+    /**
+     * What {@code kubeha health} checks (the API server's /readyz, the agent's /healthz), as curl commands with the
+     * kubeconfig's CA and client certificate written beside keepalived.conf: keepalived runs them every second on every
+     * master, and a JVM a second per master is more than a small machine gives (measured on 2 cores: load 66, checks
+     * timing out).
+     */
+    private List<List<String>> healthChecks(String apiUrl, Path dir, Path kubeconfig) throws IOException {
+        io.fabric8.kubernetes.client.Config c = io.fabric8.kubernetes.client.Config.fromKubeconfig(java.nio.file.Files.readString(kubeconfig));
+        java.nio.file.Files.createDirectories(dir);
+        Path ca = pem(dir.resolve("ca.crt"), c.getCaCertData());
+        Path cert = pem(dir.resolve("health.crt"), c.getClientCertData());
+        Path key = pem(dir.resolve("health.key"), c.getClientKeyData());
+        List<String> curl = List.of("/usr/bin/curl", "-sf", "-m", "1", "--cacert", ca.toString(), "--cert", cert.toString(), "--key",
+                key.toString());
+        List<List<String>> checks = new ArrayList<>();
+        List<String> api = new ArrayList<>(curl);
+        api.add(apiUrl.replaceAll("/$", "") + "/readyz");
+        checks.add(api);
+        if (agentHealthz != null) {
+            List<String> agent = new ArrayList<>(curl);
+            agent.add(agentHealthz);
+            checks.add(agent);
+        }
+        return checks;
+    }
+
+    private static Path pem(Path file, String base64) throws IOException {
+        if (base64 == null) throw new Main.UserError("--vip-mode keepalived: the kubeconfig has no inline certificate data for the health checks");
+        java.nio.file.Files.write(file, java.util.Base64.getDecoder().decode(base64));
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    private Keepalived keepalived(InetSocketAddress vip, String apiUrl, Path dir, Path kubeconfig) {
         if (peers.isEmpty()) throw new Main.UserError("--vip-mode keepalived needs --vip-peers: the other masters' addresses on the LAN");
         try {
             IpAnnouncer.Addr own = IpAnnouncer.lan(vip.getAddress(), iface);
             List<java.net.InetAddress> peerAddresses = new ArrayList<>();
             for (String p : peers) peerAddresses.add(Args.ipLiteral("--vip-peers", p));
-            List<String> health = new ArrayList<>(Lab.kubeha("health", "--kubeconfig", kubeconfig.toString(), "--timeout", "1s"));
-            if (agentHealthz != null) health.addAll(List.of("--agent-healthz", agentHealthz));
+            List<List<String>> health = healthChecks(apiUrl, dir, kubeconfig);
             Keepalived.Config c = new Keepalived.Config(identity != null ? identity : own.iface() + "-" + own.address().getHostAddress(),
                     own.iface(), own.address(), peerAddresses, vip.getAddress(), routerId, 100, health);
             return new Keepalived(c, dir).start();

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The VIP held by the real keepalived (Debian's package), the seed's own way: kubeha writes keepalived.conf for one
  * VRRP instance (every master BACKUP with {@code nopreempt}, unicast to the other masters, a {@code vrrp_script} that
- * runs {@code kubeha health} so that a master whose API server is not ready or whose agent is dead gives the address
+ * checks what {@code kubeha health} checks, with curl so that a master whose API server is not ready or whose agent is
+ * dead gives the address
  * up, and a {@code notify} script that records the state) and runs keepalived in the foreground as its child, with pid
  * files of its own so that several run on one machine (in network namespaces). There is no Lease: VRRP elects.
  *
@@ -39,10 +40,10 @@ public final class Keepalived implements AutoCloseable {
      * @param vip         the virtual address
      * @param routerId    the VRRP virtual router id (1-255), the same on every master
      * @param priority    1-254; equal on all masters with nopreempt (the first to come up keeps it)
-     * @param health      the command keepalived runs every second (exit 0: healthy)
+     * @param health      the checks keepalived runs every second, each a command (all exit 0: healthy)
      */
     public record Config(String name, String iface, InetAddress self, List<InetAddress> peers, InetAddress vip, int routerId, int priority,
-                         List<String> health) {
+                         List<List<String>> health) {
         public Config {
             Objects.requireNonNull(iface, "iface");
             if (routerId < 1 || routerId > 255) throw new IllegalArgumentException("the VRRP router id must be 1-255, got " + routerId);
@@ -114,7 +115,11 @@ public final class Keepalived implements AutoCloseable {
     public Keepalived start() throws IOException {
         if (!Files.isExecutable(BINARY)) throw new IOException("--vip-mode keepalived needs keepalived: apt-get install keepalived");
         Files.createDirectories(dir);
-        script("health.sh", "exec " + String.join(" ", config.health().stream().map(Keepalived::quote).toList()) + " >/dev/null 2>&1\n");
+        StringBuilder checks = new StringBuilder();
+        for (List<String> check : config.health()) {
+            checks.append(String.join(" ", check.stream().map(Keepalived::quote).toList())).append(" >/dev/null 2>&1 || exit 1\n");
+        }
+        script("health.sh", checks + "exit 0\n");
         // keepalived calls: notify TYPE NAME STATE PRIORITY
         script("notify.sh", "echo \"$3 $(date +%s.%N)\" > " + quote(dir.resolve("state.tmp").toString()) + " && mv "
                 + quote(dir.resolve("state.tmp").toString()) + " " + quote(dir.resolve("state").toString()) + "\n");

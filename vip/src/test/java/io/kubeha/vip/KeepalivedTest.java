@@ -22,7 +22,7 @@ class KeepalivedTest {
         assertThat(Keepalived.BINARY).as("keepalived is needed: apt-get install keepalived").isExecutable();
         Keepalived.Config c = new Keepalived.Config("master1", "eth0", InetAddress.getByName("10.10.102.91"),
                 List.of(InetAddress.getByName("10.10.102.92"), InetAddress.getByName("10.10.102.93")), InetAddress.getByName("10.10.102.21"),
-                51, 100, List.of("/usr/bin/true"));
+                51, 100, List.of(List.of("/usr/bin/true")));
         String conf = Keepalived.render(c, dir);
         assertThat(conf).contains("state BACKUP", "nopreempt", "unicast_src_ip 10.10.102.91", "    10.10.102.92\n    10.10.102.93\n",
                 "10.10.102.21/32 dev eth0", "track_script", "script \"" + dir.resolve("health.sh") + "\"", "advert_int 1");
@@ -39,9 +39,9 @@ class KeepalivedTest {
     @Test
     void badSettingsAreRefusedWithWhatToFix() throws Exception {
         InetAddress a = InetAddress.getByName("10.10.102.91");
-        assertThatThrownBy(() -> new Keepalived.Config("m", "eth0", a, List.of(), a, 51, 100, List.of("true")))
+        assertThatThrownBy(() -> new Keepalived.Config("m", "eth0", a, List.of(), a, 51, 100, List.of(List.of("true"))))
                 .hasMessageContaining("--vip-peers");
-        assertThatThrownBy(() -> new Keepalived.Config("m", "eth0", a, List.of(a), a, 300, 100, List.of("true")))
+        assertThatThrownBy(() -> new Keepalived.Config("m", "eth0", a, List.of(a), a, 300, 100, List.of(List.of("true"))))
                 .hasMessageContaining("router id must be 1-255");
     }
 }
