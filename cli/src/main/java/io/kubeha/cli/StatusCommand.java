@@ -34,13 +34,11 @@ final class StatusCommand implements Callable<Integer> {
             System.out.printf("%-16s %-8d %s%n", p.name(), p.pid(), alive ? "running" : "gone");
         }
         if (!Files.exists(lab.kubeconfig())) return allAlive ? 0 : 1;
-        if (lab.net.netns()) {
-            if (!Lab.inNamespace(Lab.namespace("admin"))) {
-                // the API is on the LAN: the rest is asked from the admin namespace
-                System.out.flush();
-                int api = Lab.inAdmin("status", "--dir", lab.dir.toString(), "--api-only");
-                return allAlive && api == 0 ? 0 : 1;
-            }
+        if (lab.net.netns() && !Lab.inNamespace(Lab.namespace("admin"))) {
+            // the API is on the LAN: the rest is asked from the admin namespace
+            System.out.flush();
+            int api = Lab.inAdmin("status", "--dir", lab.dir.toString(), "--api-only");
+            return allAlive && api == 0 ? 0 : 1;
         }
         return allAlive & api(lab) ? 0 : 1;
     }

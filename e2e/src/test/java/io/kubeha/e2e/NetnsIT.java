@@ -297,6 +297,7 @@ class NetnsIT {
         return run(cmd, null, Duration.ofSeconds(20));
     }
 
+    /** A command's exit status and output (UpNetnsScenario's too). */
     record Result(int exit, String out, String err) {
         Result orFail() {
             if (exit != 0) throw new AssertionError("exit " + exit + "\nstdout: " + out + "\nstderr: " + err);
@@ -304,7 +305,8 @@ class NetnsIT {
         }
     }
 
-    private static Result run(List<String> cmd, String stdin, Duration timeout) throws IOException {
+    /** Runs {@code cmd} (with {@code stdin}, without KUBECONFIG), killed after {@code timeout}. */
+    static Result run(List<String> cmd, String stdin, Duration timeout) throws IOException {
         Path out = Files.createTempFile("netns-out", ".txt");
         Path err = Files.createTempFile("netns-err", ".txt");
         try {

@@ -1,6 +1,7 @@
 package io.kubeha.e2e;
 
 import io.kubeha.cli.Main;
+import io.kubeha.e2e.NetnsIT.Result;
 import io.kubeha.testkit.ChildJvm;
 import io.kubeha.testkit.Kubectl;
 import io.kubeha.testkit.Processes;
@@ -8,7 +9,6 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -362,38 +361,11 @@ abstract class UpNetnsScenario {
         run(cmd).orFail();
     }
 
-    record Result(int exit, String out, String err) {
-        Result orFail() {
-            if (exit != 0) throw new AssertionError("exit " + exit + "\nstdout: " + out + "\nstderr: " + err);
-            return this;
-        }
-    }
-
     static Result run(List<String> cmd) throws IOException {
         return run(cmd, null);
     }
 
     static Result run(List<String> cmd, String stdin) throws IOException {
-        Path out = Files.createTempFile("up-out", ".txt");
-        Path err = Files.createTempFile("up-err", ".txt");
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().remove("KUBECONFIG");
-            Process p = pb.start();
-            try (var in = p.getOutputStream()) {
-                if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                return new Result(-1, Files.readString(out), Files.readString(err) + " (killed after 30 s)");
-            }
-            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+        return NetnsIT.run(cmd, stdin, Duration.ofSeconds(30));
     }
 }

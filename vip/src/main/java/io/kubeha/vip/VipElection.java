@@ -249,7 +249,7 @@ public final class VipElection implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         boolean held = announcer.holding();
-        announcer.release();
+        announcer.close();
         if (held) {
             try {
                 Lease lease = client.leases().inNamespace(config.namespace()).withName(config.name()).get();
